@@ -1,0 +1,54 @@
+# The README's commands. Each makes its own virtual environment in .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run test test-postgres test-browser lint format worker bench translations clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+compile: $(STAMP)
+	$(BIN)/pybabel compile -q -d translations
+
+run: compile
+	$(FLASK) db upgrade
+	$(FLASK) demo-data --if-empty
+	$(FLASK) worker & WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
+	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port 5000
+
+worker: compile
+	$(FLASK) worker
+
+test: compile
+	$(BIN)/pytest -q
+
+test-postgres: compile
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	$(BIN)/pytest -q
+
+test-browser: compile
+	$(BIN)/pytest -q -m browser tests/browser
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: compile
+	$(BIN)/python bench/run.py
+
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs=".venv node_modules migrations build" --no-location --sort-by-file -o translations/messages.pot .
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance/motesplats.sqlite

@@ -1,0 +1,56 @@
+"""The application factory: configuration, extensions, blueprints, commands, error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from core import errors, i18n, security
+from core.db import db, install_sqlite_recipe
+from core.extensions import babel, csrf, limiter, login_manager, mail, migrate
+from core.settings import load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            install_sqlite_recipe(db.engine)
+    migrate.init_app(
+        app, db, directory=str(app.root_path + "/migrations"), compare_type=True, render_as_batch=True
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "core.login"
+    login_manager.login_message = None
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+
+    import events.models  # noqa: F401  (every table known to Alembic and create_all)
+    import participants.models  # noqa: F401
+    from core.cli import register_commands
+    from core.views import bp as core_bp
+    from events.api import bp as events_api
+    from events.views import bp as events_bp, manage_bp as events_manage
+    from participants.api import bp as participants_api
+    from participants.views import bp as participants_bp, manage_bp as participants_manage
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(events_manage)
+    app.register_blueprint(participants_bp)
+    app.register_blueprint(participants_manage)
+    for api in (events_api, participants_api):
+        csrf.exempt(api)
+        app.register_blueprint(api)
+
+    register_commands(app)
+    return app

@@ -1,0 +1,1 @@
+"""What every feature uses: database, settings, accounts, outbox, i18n, errors."""

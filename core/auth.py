@@ -1,0 +1,88 @@
+"""Organiser accounts: sign-in for the pages, bearer tokens for the API."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g, request
+from flask_babel import lazy_gettext as _l
+
+from core.db import db, utcnow
+from core.errors import ServiceError, ValidationError
+from core.extensions import login_manager
+from core.models import ApiToken, Organiser
+
+
+@login_manager.user_loader
+def load_organiser(organiser_id: str) -> Organiser | None:
+    return db.session.get(Organiser, int(organiser_id))
+
+
+def find_organiser(email: str) -> Organiser | None:
+    return db.session.scalar(sa.select(Organiser).where(Organiser.email == email.strip().lower()))
+
+
+def authenticate(email: str, password: str) -> Organiser | None:
+    organiser = find_organiser(email)
+    if organiser and organiser.active and organiser.check_password(password):
+        return organiser
+    return None
+
+
+def create_organiser(email: str, name: str, password: str, admin: bool = False) -> Organiser:
+    email = email.strip().lower()
+    if find_organiser(email):
+        raise ValidationError({"email": _l("An organiser with this email already exists.")})
+    if len(password) < 8:
+        raise ValidationError({"password": _l("The password must have at least 8 characters.")})
+    organiser = Organiser(email=email, name=name.strip(), role="admin" if admin else "organiser")
+    organiser.set_password(password)
+    db.session.add(organiser)
+    db.session.commit()
+    return organiser
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(organiser: Organiser) -> str:
+    """A new token; only its hash is kept, so this is the one time it can be read."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(organiser=organiser, token_hash=_hash(token)))
+    db.session.commit()
+    return token
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    code = "unauthorized"
+
+
+def organiser_from_token() -> Organiser:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(_l("An organiser's API token is needed: Authorization: Bearer <token>."))
+    api_token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == _hash(token.strip()))
+    )
+    if api_token is None or not api_token.organiser.active:
+        raise Unauthorized(_l("The API token is not valid."))
+    return api_token.organiser
+
+
+def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Puts the token's organiser in g.organiser, or answers 401."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g.organiser = organiser_from_token()
+        return view(*args, **kwargs)
+
+    return wrapper

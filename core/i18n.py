@@ -1,0 +1,95 @@
+"""Language choice and the date and time conventions of Swedish, English and Finnish."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, get_timezone_name
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+# Per language: a date pattern for Babel and how a clock time is written (DOMAIN.md).
+_DATE_PATTERN = {"sv": "EEEE d MMMM y", "en": "EEEE d MMMM y", "fi": "EEEE d.M.y"}
+_SHORT_DATE_PATTERN = {"sv": "d MMM y", "en": "d MMM y", "fi": "d.M.y"}
+_TIME_PREFIX = {"sv": "kl. ", "en": "", "fi": "klo "}
+_TIME_SEP = {"sv": ".", "en": ":", "fi": "."}
+
+
+def select_locale() -> str:
+    """?lang= (remembered in the session), then the remembered choice, then Accept-Language."""
+    languages = current_app.config["LANGUAGES"]
+    if not request:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def current_language() -> str:
+    return str(get_locale() or "sv")
+
+
+def _lang(lang: str | None) -> str:
+    lang = lang or current_language()
+    return lang if lang in _DATE_PATTERN else "sv"
+
+
+def format_day(moment: datetime, lang: str | None = None) -> str:
+    lang = _lang(lang)
+    return format_date(moment, _DATE_PATTERN[lang], locale=lang)
+
+
+def format_short_day(moment: datetime, lang: str | None = None) -> str:
+    lang = _lang(lang)
+    return format_date(moment, _SHORT_DATE_PATTERN[lang], locale=lang)
+
+
+def format_clock(moment: datetime, lang: str | None = None) -> str:
+    lang = _lang(lang)
+    return f"{moment.hour}{_TIME_SEP[lang]}{moment.minute:02d}"
+
+
+def format_span(starts: datetime, ends: datetime, tz: str, lang: str | None = None) -> str:
+    """'söndag 13 december 2026 kl. 9.00–15.30' in the zone tz; two dates when it spans days."""
+    lang = _lang(lang)
+    zone = ZoneInfo(tz)
+    start, end = starts.astimezone(zone), ends.astimezone(zone)
+    prefix = _TIME_PREFIX[lang]
+    if start.date() == end.date():
+        text = (
+            f"{format_day(start, lang)} {prefix}{format_clock(start, lang)}"
+            f"–{format_clock(end, lang)}"
+        )
+    else:
+        text = (
+            f"{format_day(start, lang)} {prefix}{format_clock(start, lang)} – "
+            f"{format_day(end, lang)} {prefix}{format_clock(end, lang)}"
+        )
+    return text
+
+
+def zone_label(tz: str, moment: datetime, lang: str | None = None) -> str | None:
+    """The zone's name when its clock differs from Stockholm's at that moment, else None."""
+    zone = ZoneInfo(tz)
+    if moment.astimezone(zone).utcoffset() == moment.astimezone(STOCKHOLM).utcoffset():
+        return None
+    lang = _lang(lang)
+    return f"{get_timezone_name(zone, 'long', locale=lang)} ({tz})"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["short_day"] = format_short_day
+    app.jinja_env.filters["clock"] = format_clock
+    app.jinja_env.globals.update(
+        format_span=format_span, zone_label=zone_label, current_language=current_language
+    )

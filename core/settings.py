@@ -1,0 +1,80 @@
+"""Configuration: defaults here, every key overridable by an environment variable of its name."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_DATABASE_URI": None,  # from DATABASE_URL, else a SQLite file in instance/
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "PUBLIC_BASE_URL": None,
+    "BABEL_DEFAULT_LOCALE": "sv",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+    "LANGUAGES": ["sv", "en", "fi"],
+    "DEFAULT_TIMEZONE": "Europe/Stockholm",
+    "EVENTS_PER_PAGE": 10,
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "Mötesplats <noreply@motesplats.example>",
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "OUTBOX_BACKOFF_BASE": 30,
+    "OUTBOX_BACKOFF_CAP": 3600,
+    "OUTBOX_BATCH_SIZE": 50,
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_PUBLIC": "60 per minute",
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "ACCESSIBILITY_FEEDBACK_EMAIL": "tillganglighet@motesplats.example",
+    "ORGANISATION_NAME": "Upphandlingsmyndigheten",
+    "DATA_RETENTION_NOTE_DAYS": 30,
+}
+
+
+def _parse(value: str) -> Any:
+    """Environment values are strings; JSON literals (true, 5, [..]) become their type."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    app.config.update(DEFAULTS)
+    for key in list(app.config) + ["DATABASE_URL", "SECRET_KEY"]:
+        if key in os.environ:
+            app.config[key] = _parse(os.environ[key])
+    if overrides:
+        app.config.update(overrides)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    url = app.config.pop("DATABASE_URL", None) or app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url:
+        url = "sqlite:///" + str(Path(app.instance_path) / "motesplats.sqlite")
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+
+    if not app.config.get("SECRET_KEY"):
+        if not (app.debug or app.testing or os.environ.get("FLASK_DEBUG")):
+            if os.environ.get("MOTESPLATS_ENV") == "production":
+                raise RuntimeError("SECRET_KEY must be set in production")
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()

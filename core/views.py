@@ -1,0 +1,78 @@
+"""Sign-in, organiser accounts, and the pages the law asks for (accessibility, privacy)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from core.auth import authenticate, create_organiser
+from core.db import db
+from core.errors import ValidationError
+from core.forms import LoginForm, OrganiserForm
+from core.models import Organiser
+
+bp = Blueprint("core", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site, so the login page cannot redirect elsewhere."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("events_manage.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        organiser = authenticate(form.email.data, form.password.data)
+        if organiser:
+            login_user(organiser, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")) or url_for("events_manage.index"))
+        form.password.errors.append(_("The email or password is wrong."))
+    return render_template("core/login.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("events.index"))
+
+
+@bp.route("/manage/organisers", methods=["GET", "POST"])
+@login_required
+def organisers():
+    if not current_user.is_admin:
+        abort(403)
+    form = OrganiserForm()
+    if form.validate_on_submit():
+        try:
+            create_organiser(form.email.data, form.name.data, form.password.data, form.admin.data)
+        except ValidationError as err:
+            for field, message in err.fields.items():
+                getattr(form, field).errors.append(str(message))
+        else:
+            flash(_("Organiser account created."), "success")
+            return redirect(url_for("core.organisers"))
+    people = db.session.scalars(sa.select(Organiser).order_by(Organiser.name)).all()
+    return render_template("core/organisers.html", form=form, organisers=people)
+
+
+@bp.route("/accessibility")
+def accessibility():
+    return render_template("core/accessibility.html")
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("core/privacy.html")

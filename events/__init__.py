@@ -1,0 +1,1 @@
+"""Events, their agenda, calendar export, public pages and organisers' management."""

@@ -1,0 +1,137 @@
+"""An event, the target groups it admits, its sessions (the agenda) and its organisers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, db, utcnow
+from core.models import Organiser
+
+KINDS = ("conference", "workshop", "webinar")
+FORMATS = ("in_person", "online", "hybrid")
+LANGUAGES = ("sv", "en", "fi")
+STATUSES = ("draft", "published", "cancelled")
+# Stable codes from DOMAIN.md.
+TARGET_GROUPS = (
+    "contracting_authority",
+    "supplier",
+    "decision_maker",
+    "civil_society",
+    "matchmaker",
+    "other",
+)
+
+event_organiser = sa.Table(
+    "event_organiser",
+    db.metadata,
+    sa.Column("event_id", sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("organiser_id", sa.ForeignKey("organiser.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Event(db.Model):
+    __tablename__ = "event"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity"),
+        sa.CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status"),
+        sa.CheckConstraint("kind IN ('conference', 'workshop', 'webinar')", name="kind"),
+        sa.CheckConstraint("format IN ('in_person', 'online', 'hybrid')", name="format"),
+        sa.Index("ix_event_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)  # the public URL's name
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")  # Markdown, sanitised on render
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    format: Mapped[str] = mapped_column(sa.String(20))
+    language: Mapped[str] = mapped_column(sa.String(2))  # the language spoken at the event
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Stockholm")  # IANA name
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    venue_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    venue_city: Mapped[str] = mapped_column(sa.String(100), default="")
+    venue_country: Mapped[str] = mapped_column(sa.String(100), default="")
+    online_url: Mapped[str] = mapped_column(sa.String(500), default="")  # for registrants only
+    capacity: Mapped[int | None] = mapped_column()  # None: no limit
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: publishing
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: the start
+    status: Mapped[str] = mapped_column(sa.String(10), default="draft")
+    # Rises when time, place or status changes, so calendars replace their copy.
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organiser.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[Organiser | None] = relationship()
+    co_organisers: Mapped[list[Organiser]] = relationship(secondary=event_organiser)
+    target_groups: Mapped[list[EventTargetGroup]] = relationship(
+        back_populates="event",
+        cascade="all, delete-orphan",
+        order_by="EventTargetGroup.code",
+    )
+    sessions: Mapped[list[Session]] = relationship(
+        back_populates="event",
+        cascade="all, delete-orphan",
+        order_by="(Session.starts_at, Session.id)",
+    )
+
+    @property
+    def is_online(self) -> bool:
+        return self.format == "online"
+
+    @property
+    def has_venue(self) -> bool:
+        return self.format in ("in_person", "hybrid")
+
+    @property
+    def target_group_codes(self) -> list[str]:
+        return [tg.code for tg in self.target_groups]
+
+    def quota_for(self, code: str) -> int | None:
+        return next((tg.quota for tg in self.target_groups if tg.code == code), None)
+
+
+class EventTargetGroup(db.Model):
+    """A target group the event admits, with an optional quota of seats."""
+
+    __tablename__ = "event_target_group"
+    __table_args__ = (sa.CheckConstraint("quota IS NULL OR quota >= 0", name="quota"),)
+
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)  # a TARGET_GROUPS code
+    quota: Mapped[int | None] = mapped_column()  # None: no limit beyond the event's capacity
+
+    event: Mapped[Event] = relationship(back_populates="target_groups")
+
+
+class Session(db.Model):
+    """One item on the agenda; a workshop inside a conference may have its own capacity."""
+
+    __tablename__ = "event_session"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    room: Mapped[str] = mapped_column(sa.String(100), default="")
+    capacity: Mapped[int | None] = mapped_column()  # None: only the event's capacity applies
+    speakers: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"name", "organisation"}]
+
+    event: Mapped[Event] = relationship(back_populates="sessions")

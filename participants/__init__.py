@@ -1,0 +1,1 @@
+"""Organisations, registrations, quotas, the waiting list, check-in and exports."""

@@ -1,0 +1,82 @@
+"""Who registered, from which organisation, for which sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, db, utcnow
+from events.models import Event, Session
+
+REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
+
+registration_session = sa.Table(
+    "registration_session",
+    db.metadata,
+    sa.Column(
+        "registration_id", sa.ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "session_id", sa.ForeignKey("event_session.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Index("ix_registration_session_session_id", "session_id"),
+)
+
+
+class Organisation(db.Model):
+    """An organisation people register from; one row per organisation number or name."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The org number when given, else "name:<country>:<casefolded name>": one row each.
+    key: Mapped[str] = mapped_column(sa.String(300), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    org_number: Mapped[str | None] = mapped_column(sa.String(40))  # normalised, see identifiers
+    country: Mapped[str] = mapped_column(sa.String(5))  # SE, FI or other
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Registration(db.Model):
+    __tablename__ = "registration"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('confirmed', 'waitlisted', 'cancelled')", name="status"
+        ),
+        # One active registration per email and event; a cancelled one does not count.
+        sa.Index(
+            "uq_registration_active_email",
+            "event_id",
+            "email",
+            unique=True,
+            sqlite_where=sa.text("status != 'cancelled'"),
+            postgresql_where=sa.text("status != 'cancelled'"),
+        ),
+        sa.Index("ix_registration_event_status", "event_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)  # the manage link's secret
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(254))  # stored lower-case
+    target_group: Mapped[str] = mapped_column(sa.String(40))
+    role: Mapped[str] = mapped_column(sa.String(200), default="")  # role or title
+    language: Mapped[str] = mapped_column(sa.String(2), default="sv")  # for emails and pages
+    # Dietary and accessibility needs: may reveal health or religion, deleted after the event.
+    needs: Mapped[str] = mapped_column(sa.Text, default="")
+    consent_future_invitations: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(sa.String(12))
+    added_by_organiser: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # queue order
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set at check-in
+
+    event: Mapped[Event] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    sessions: Mapped[list[Session]] = relationship(
+        secondary=registration_session, order_by="(Session.starts_at, Session.id)"
+    )
