@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from core.cli import register_commands
     from core.views import bp as core_bp
     from events.api import bp as events_api
+    from events.calendar import bp as calendar_bp
     from events.views import bp as events_bp, manage_bp as events_manage
     from participants.api import bp as participants_api
     from participants.views import bp as participants_bp, manage_bp as participants_manage
@@ -46,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(core_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(events_manage)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(participants_bp)
     app.register_blueprint(participants_manage)
     for api in (events_api, participants_api):

@@ -18,11 +18,6 @@ def past():
     return "TODO"
 
 
-@bp.route("/calendar.ics")
-def calendar_feed():
-    return "TODO"
-
-
 @manage_bp.route("/")
 def index():  # noqa: F811
     return "TODO"
