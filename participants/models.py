@@ -75,6 +75,9 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set at check-in
 
+    # Why register() put this person on the waiting list (event, quota, session); not stored.
+    full_reason = None
+
     event: Mapped[Event] = relationship()
     organisation: Mapped[Organisation] = relationship()
     sessions: Mapped[list[Session]] = relationship(
