@@ -40,6 +40,7 @@ event_cancelled = signals.signal("event-cancelled")
 seats_added = signals.signal("seats-added")  # capacity or a quota rose: promote from waitlist
 
 _VALID_ZONES = available_timezones()
+MAX_NUMBER = 1_000_000  # capacities and quotas; keeps values inside a database integer
 
 # What raises SEQUENCE in calendar files when it changes.
 _SCHEDULE_FIELDS = (
@@ -107,6 +108,8 @@ def parse_moment(value: Any, tz: str) -> datetime:
         raise ValueError("empty")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))
+    if not 1900 <= moment.year <= 2200:  # far-off years overflow when converted to UTC
+        raise ValueError("out of range")
     return moment
 
 
@@ -133,8 +136,11 @@ def _int_or_none(value: Any, key: str, errors: dict) -> int | None:
         return None
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         errors[key] = _l("Must be a whole number of 0 or more.")
+        return None
+    if number > MAX_NUMBER:
+        errors[key] = _l("At most %(n)s.", n=MAX_NUMBER)
         return None
     if number < 0 or (isinstance(value, float) and not value.is_integer()):
         errors[key] = _l("Must be a whole number of 0 or more.")
@@ -215,7 +221,7 @@ def _parse_sessions(raw: Any, tz: str, errors: dict) -> list[dict[str, Any]]:
             continue
         errs: dict[str, Any] = {}
         session: dict[str, Any] = {
-            "id": item.get("id"),
+            "id": item.get("id") if type(item.get("id")) is int else None,
             "title": _text(item, "title", errs, max_len=200, required=True),
             "description": _text(item, "description", errs, max_len=10000),
             "room": _text(item, "room", errs, max_len=100),
@@ -260,7 +266,7 @@ def _parse(data: Mapping[str, Any], current: Event | None) -> _Parsed:
         values["status"] = _choice(data, "status", allowed, errors)
     if present("timezone"):
         tz = data.get("timezone") or "Europe/Stockholm"
-        if tz not in _VALID_ZONES:
+        if not isinstance(tz, str) or tz not in _VALID_ZONES:
             errors["timezone"] = _l("Unknown time zone. Use an IANA name such as Europe/Helsinki.")
         else:
             values["timezone"] = tz
