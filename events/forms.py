@@ -1,0 +1,84 @@
+"""Forms for organisers' event management: CSRF and field rendering only.
+
+Every business rule (required fields, times, zones, venues, quotas) is checked by
+events.services; the views turn these forms into the dict the service and the API take and
+put the service's messages back next to the fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, SelectField, StringField, TextAreaField
+from wtforms.widgets import DateTimeLocalInput, NumberInput, URLInput
+
+from events.models import TARGET_GROUPS
+from events.services import FORMAT_LABELS, KIND_LABELS, LANGUAGE_LABELS
+
+COMMON_TIMEZONES = ("Europe/Stockholm", "Europe/Helsinki", "Europe/Oslo", "Europe/Copenhagen")
+
+
+class MarkRequired:
+    """Marks a label "(required)". The check itself is the service's, so it never fails here."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        return None
+
+
+def _datetime_field(label: Any, required: bool = False) -> StringField:
+    # A plain string: the service parses it as naive local time in the event's zone.
+    return StringField(
+        label, validators=[MarkRequired()] if required else [], widget=DateTimeLocalInput()
+    )
+
+
+def _number_field(label: Any) -> StringField:
+    return StringField(label, widget=NumberInput(min=0))
+
+
+class EventForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[MarkRequired()])
+    description = TextAreaField(_l("Description"))
+    kind = SelectField(
+        _l("Kind of event"), choices=list(KIND_LABELS.items()), validate_choice=False
+    )
+    format = SelectField(
+        _l("Format"), choices=list(FORMAT_LABELS.items()), validate_choice=False
+    )
+    language = SelectField(
+        _l("Language of the event"), choices=list(LANGUAGE_LABELS.items()), validate_choice=False
+    )
+    timezone = StringField(_l("Time zone"), default="Europe/Stockholm")
+    starts_at = _datetime_field(_l("Starts"), required=True)
+    ends_at = _datetime_field(_l("Ends"), required=True)
+    venue_name = StringField(_l("Venue"))
+    venue_address = StringField(_l("Street address"))
+    venue_city = StringField(_l("City"))
+    venue_country = StringField(_l("Country"))
+    online_url = StringField(_l("Online join link"), widget=URLInput())
+    capacity = _number_field(_l("Capacity (places)"))
+    registration_opens_at = _datetime_field(_l("Registration opens"))
+    registration_closes_at = _datetime_field(_l("Registration closes"))
+    co_organisers = TextAreaField(_l("Co-organisers"))
+
+    # One checkbox and one quota per target group, rendered by the template by name:
+    # target_group_<code> and quota_<code>.
+    target_group_codes = TARGET_GROUPS
+
+
+class SessionForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[MarkRequired()])
+    description = TextAreaField(_l("Description"))
+    starts_at = _datetime_field(_l("Starts"), required=True)
+    ends_at = _datetime_field(_l("Ends"), required=True)
+    room = StringField(_l("Room"))
+    speakers = TextAreaField(_l("Speakers"))
+    capacity = _number_field(_l("Capacity of its own (places)"))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state (publish, cancel, delete): CSRF only."""
