@@ -50,7 +50,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(participants_bp)
     app.register_blueprint(participants_manage)
-    for api in (events_api, participants_api):
+    from core.openapi import bp as openapi_bp
+
+    for api in (events_api, participants_api, openapi_bp):
         csrf.exempt(api)
         app.register_blueprint(api)
 
