@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -125,9 +125,18 @@ def make_app(database_url: str, tmp_path: Path) -> Iterator[Any]:
             db.engine.dispose()
 
 
+def _fresh_request_globals(sender: Flask, **extra: Any) -> None:
+    """The app fixture keeps one app context open, so test-client requests share flask.g.
+    Forget what Flask-Babel (the locale) and Flask-Login (the user) cache there, as a real
+    request, with an app context of its own, would."""
+    g.pop("_flask_babel", None)
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def app(make_app: Any) -> Iterator[Flask]:
     app = make_app()
+    request_started.connect(_fresh_request_globals, app)
     with app.app_context():
         yield app
 
