@@ -1,11 +1,168 @@
-"""Which message goes to whom. Each queues an outbox row in the caller's transaction."""
+"""Which message goes to whom. Each queues an outbox row in the caller's transaction.
+
+Every message is written in the registrant's language (`registration.language`) with a text
+and an HTML part, and carries the manage link. Calendar attachments belong to the person's
+own entry: one UID per registration (`registration-<id>@<host>`), so a later update or CANCEL
+replaces or removes exactly that entry in their calendar. Only confirmed people hold an entry,
+so only their messages carry a calendar file; a waitlisted person gets the notices without one.
+The online join link goes only into the confirmation and the promotion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from core.outbox import queue_email
+from core.urls import external_url
+from events.calendar import calendar_host, event_calendar
 from participants.models import Registration
 
+CALENDAR_FILENAME = "invite.ics"
 
-def confirmed(registration: Registration) -> None: ...
-def waitlisted(registration: Registration) -> None: ...
-def promoted(registration: Registration) -> None: ...
-def cancelled(registration: Registration, by_organiser: bool = False) -> None: ...
-def manage_link(registration: Registration) -> None: ...
-def event_changed(registration: Registration) -> None: ...
-def event_cancelled(registration: Registration) -> None: ...
+
+def registration_uid(registration: Registration) -> str:
+    """The UID of this person's calendar entry, the same in every message about it."""
+    return f"registration-{registration.id}@{calendar_host()}"
+
+
+def manage_url(registration: Registration) -> str:
+    return external_url("participants.manage", token=registration.token)
+
+
+def join_url(registration: Registration) -> str | None:
+    """The online link, for a confirmed person at an online or hybrid event."""
+    event = registration.event
+    if registration.status != "confirmed" or event.format not in ("online", "hybrid"):
+        return None
+    return event.online_url or None
+
+
+def _calendar(registration: Registration, method: str) -> dict[str, str]:
+    """The person's calendar file as an attachment, written in their language."""
+    with force_locale(registration.language):
+        body = event_calendar(
+            registration.event,
+            method=method,
+            uid=registration_uid(registration),
+            attendee=(registration.name, registration.email),
+            sessions=list(registration.sessions),
+        )
+    return {
+        "filename": CALENDAR_FILENAME,
+        "content_type": f"text/calendar; charset=utf-8; method={method}",
+        "data": body.decode("utf-8"),
+    }
+
+
+def _queue(
+    registration: Registration,
+    template: str,
+    subject: Any,
+    *,
+    calendar: str | None = None,
+    **context: Any,
+) -> None:
+    from participants.services import waitlist_position  # services import this module
+
+    attachments = [_calendar(registration, calendar)] if calendar else []
+    queue_email(
+        registration.email,
+        template,
+        registration.language,
+        subject,
+        attachments=attachments,
+        registration=registration,
+        event=registration.event,
+        sessions=list(registration.sessions),
+        manage_url=manage_url(registration),
+        position=waitlist_position(registration),
+        **context,
+    )
+
+
+def confirmed(registration: Registration) -> None:
+    title = registration.event.title
+    _queue(
+        registration,
+        "confirmed",
+        _l("Registration confirmed: %(title)s", title=title),
+        calendar="REQUEST",
+        join_url=join_url(registration),
+    )
+
+
+def waitlisted(registration: Registration) -> None:
+    title = registration.event.title
+    _queue(
+        registration,
+        "waitlisted",
+        _l("You are on the waiting list: %(title)s", title=title),
+        reason=getattr(registration, "full_reason", None),
+    )
+
+
+def promoted(registration: Registration) -> None:
+    title = registration.event.title
+    _queue(
+        registration,
+        "promoted",
+        _l("You have a seat: %(title)s", title=title),
+        calendar="REQUEST",
+        join_url=join_url(registration),
+    )
+
+
+def cancelled(registration: Registration, by_organiser: bool = False) -> None:
+    """The registration is cancelled; a confirmed person's calendar entry is withdrawn.
+
+    Called after the status is set to cancelled and before the flush, so the attribute's
+    history still tells a confirmed person (who holds an entry) from a waitlisted one."""
+    title = registration.event.title
+    had_entry = _was_confirmed(registration)
+    _queue(
+        registration,
+        "cancelled",
+        _l("Registration cancelled: %(title)s", title=title),
+        calendar="CANCEL" if had_entry else None,
+        by_organiser=by_organiser,
+    )
+
+
+def _was_confirmed(registration: Registration) -> bool:
+    """Whether the status was `confirmed` before this (unflushed) change to `cancelled`."""
+    from sqlalchemy import inspect
+
+    history = inspect(registration).attrs.status.history
+    before = list(history.deleted) or list(history.unchanged)
+    return "confirmed" in before
+
+
+def manage_link(registration: Registration) -> None:
+    title = registration.event.title
+    _queue(registration, "manage_link", _l("Your registration: %(title)s", title=title))
+
+
+def event_changed(registration: Registration) -> None:
+    """The event's time or place changed: an updated calendar file (higher SEQUENCE)."""
+    title = registration.event.title
+    confirmed_seat = registration.status == "confirmed"
+    _queue(
+        registration,
+        "event_changed",
+        _l("Changed time or place: %(title)s", title=title),
+        calendar="REQUEST" if confirmed_seat else None,
+    )
+
+
+def event_cancelled(registration: Registration) -> None:
+    """The event is cancelled: CANCEL with STATUS:CANCELLED for confirmed people's entries."""
+    title = registration.event.title
+    _queue(
+        registration,
+        "event_cancelled",
+        _l("Cancelled: %(title)s", title=title),
+        calendar="CANCEL" if registration.status == "confirmed" else None,
+    )

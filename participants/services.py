@@ -375,13 +375,16 @@ def _already_registered(existing: Registration) -> AlreadyRegistered:
     )
 
 
-def register(
-    event: Event, data: Mapping[str, Any], *, by_organiser: bool = False
-) -> Registration:
+def register(event: Event, data: Mapping[str, Any], *, by_organiser: bool = False) -> Registration:
     """Register a person: confirmed when there is room, otherwise waitlisted.
 
     An organiser adding someone by hand (a speaker, say) is not bound by the registration
     window or the admitted target groups, but is bound by the seats."""
+    # A closed form says so before it asks for any field to be corrected.
+    if event.status == "cancelled":
+        raise EventCancelled(STATE_MESSAGES["cancelled"])
+    if not by_organiser:
+        _ensure_open(event)
     parsed = parse_registration(event, data, any_group=by_organiser)
     with write_transaction():
         event = _lock_event(event.id)

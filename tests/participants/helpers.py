@@ -1,0 +1,65 @@
+"""Shared by the registration tests: a valid person, sessions, and row counts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.db import db
+from core.models import OutboxMessage
+
+TABLES = ("registration", "organisation", "outbox_message", "registration_session")
+
+
+def person(n: int | str = 1, **overrides: Any) -> dict[str, Any]:
+    """A valid registration as the API and register() take it."""
+    data: dict[str, Any] = {
+        "name": f"Maja Upphandlare {n}",
+        "email": f"maja{n}@stockholm.se",
+        "organisation": {"name": "Stockholms stad", "org_number": "212000-0142", "country": "SE"},
+        "target_group": "contracting_authority",
+        "role": "Upphandlare",
+        "language": "sv",
+        "sessions": [],
+        "needs": "",
+        "consent_future_invitations": False,
+    }
+    data.update(overrides)
+    return data
+
+
+def sessions_for(start: datetime, *capacities: int | None) -> list[dict[str, Any]]:
+    """Sessions one after another from start, an hour each, with the given capacities."""
+    return [
+        {
+            "title": f"Pass {i + 1}",
+            "starts_at": (start + timedelta(hours=i)).isoformat(),
+            "ends_at": (start + timedelta(hours=i + 1)).isoformat(),
+            "capacity": capacity,
+        }
+        for i, capacity in enumerate(capacities)
+    ]
+
+
+def row_counts() -> dict[str, int]:
+    db.session.rollback()
+    return {
+        table: db.session.scalar(sa.select(sa.func.count()).select_from(sa.table(table)))
+        for table in TABLES
+    }
+
+
+def outbox(kind: str | None = None, recipient: str | None = None) -> list[OutboxMessage]:
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    if recipient:
+        query = query.where(OutboxMessage.recipient == recipient)
+    return list(db.session.scalars(query))
+
+
+def unfold(ics: str) -> str:
+    """Calendar lines are folded at 75 octets; join them again before searching."""
+    return ics.replace("\r\n ", "").replace("\n ", "")
