@@ -655,3 +655,116 @@ def _promote_after_raise(event: Event) -> None:
     # update_event() already holds a write transaction on the event row.
     _lock_event(event.id)
     promote_from_waitlist(event)
+
+
+# --- for the registration pages (participants/views.py) ----------------------------------------
+
+
+def waitlist_reason(registration: Registration) -> str | None:
+    """Why a waitlisted person is still waiting now: 'event', 'quota', 'session' or None."""
+    if registration.status != "waitlisted":
+        return None
+    return full_reason(
+        registration.event,
+        taken_seats(registration.event),
+        registration.target_group,
+        registration.sessions,
+    )
+
+
+def waitlist_positions(event: Event) -> dict[int, int]:
+    """Registration id -> place in the queue, for every waitlisted person of the event."""
+    ids = db.session.scalars(
+        sa.select(Registration.id)
+        .where(Registration.event_id == event.id, Registration.status == "waitlisted")
+        .order_by(Registration.id)
+    )
+    return {registration_id: n for n, registration_id in enumerate(ids, start=1)}
+
+
+def session_places_left(event: Event) -> dict[int, int | None]:
+    """Session id -> free places of its own (None when the session has no limit)."""
+    taken = taken_seats(event).by_session
+    return {
+        s.id: None if s.capacity is None else max(0, s.capacity - taken.get(s.id, 0))
+        for s in event.sessions
+    }
+
+
+def get_event_registration(event: Event, registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        raise NotFound(_l("There is no such registration for this event."))
+    return registration
+
+
+@dataclass
+class NeedsSummary:
+    """What a caterer may see: counts among confirmed people, never who they are."""
+
+    confirmed: int
+    with_needs: int
+    needs: list[tuple[str, int]]  # (the text as first written, how many wrote it), most first
+
+
+def needs_summary(event: Event) -> NeedsSummary:
+    """Identical needs texts (ignoring case and spacing) counted together."""
+    texts = db.session.scalars(
+        sa.select(Registration.needs)
+        .where(Registration.event_id == event.id, Registration.status == "confirmed")
+        .order_by(Registration.id)
+    ).all()
+    groups: dict[str, list[Any]] = {}
+    for text in texts:
+        shown = " ".join((text or "").split())
+        if shown:
+            groups.setdefault(shown.casefold(), [shown, 0])[1] += 1
+    needs = sorted(((shown, n) for shown, n in groups.values()), key=lambda x: (-x[1], x[0]))
+    return NeedsSummary(len(texts), sum(n for _shown, n in needs), needs)
+
+
+def message_recipients(event: Event, filters: RegistrationFilters) -> list[Registration]:
+    """Who a message to registrants goes to: the filtered registrations, leaving out cancelled
+    ones unless cancelled people are asked for; one message per email address."""
+    query = registrations_query(event, filters)
+    if not filters.status:
+        query = query.where(Registration.status != "cancelled")
+    chosen: dict[str, Registration] = {}
+    for registration in db.session.scalars(query):
+        chosen[registration.email] = registration  # the latest registration of an address
+    return list(chosen.values())
+
+
+def message_registrants(event: Event, filters: RegistrationFilters, subject: str, body: str) -> int:
+    """Queue one email to each recipient (see message_recipients); returns how many."""
+    from core.outbox import queue_email
+    from core.urls import external_url
+
+    subject = " ".join((subject or "").split())
+    body = (body or "").strip()
+    errors: dict[str, Any] = {}
+    if not subject:
+        errors["subject"] = _l("Enter a subject.")
+    elif len(subject) > 200:
+        errors["subject"] = _l("At most %(n)s characters.", n=200)
+    if not body:
+        errors["body"] = _l("Enter the text of the message.")
+    elif len(body) > 20000:
+        errors["body"] = _l("At most %(n)s characters.", n=20000)
+    if errors:
+        raise ValidationError(errors)
+    with write_transaction():
+        recipients = message_recipients(event, filters)
+        for registration in recipients:
+            queue_email(
+                registration.email,
+                "bulk_message",
+                registration.language,
+                subject,
+                body=body,
+                registration=registration,
+                event=event,
+                manage_url=external_url("participants.manage", token=registration.token),
+            )
+        db.session.commit()
+    return len(recipients)

@@ -1,0 +1,133 @@
+"""Forms for the registration pages: CSRF and field rendering only.
+
+Every rule (required fields, organisation numbers, target groups, sessions, seats) is checked
+by participants.services; the views turn these forms into the dict the service and the JSON
+API take, and put the service's messages back next to the fields (the field names are the
+service's: name, email, organisation, org_number, country, target_group, role, language,
+sessions, needs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+
+from events.models import TARGET_GROUPS
+from events.services import LANGUAGE_LABELS, TARGET_GROUP_LABELS
+
+COUNTRY_LABELS = {"SE": _l("Sweden"), "FI": _l("Finland"), "other": _l("Another country")}
+STATUS_LABELS = {
+    "confirmed": _l("Confirmed"),
+    "waitlisted": _l("Waitlisted"),
+    "cancelled": _l("Cancelled"),
+}
+ATTENDED_LABELS = {"": _l("Any"), "yes": _l("Attended"), "no": _l("Not attended")}
+
+
+class MarkRequired:
+    """Marks a label "(required)". The check itself is the service's, so it never fails here."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        return None
+
+
+class RegistrationForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[MarkRequired()])
+    email = EmailField(_l("Email"), validators=[MarkRequired()])
+    organisation = StringField(_l("Organisation"), validators=[MarkRequired()])
+    org_number = StringField(_l("Organisation number (optional)"))
+    country = SelectField(
+        _l("Country of the organisation"),
+        choices=list(COUNTRY_LABELS.items()),
+        validate_choice=False,
+    )
+    target_group = SelectField(
+        _l("Target group"), validators=[MarkRequired()], validate_choice=False
+    )
+    role = StringField(_l("Role or title"))
+    language = SelectField(
+        _l("Preferred language for emails and your registration page"),
+        choices=list(LANGUAGE_LABELS.items()),
+        validate_choice=False,
+    )
+    # Rendered by the template as checkboxes in a fieldset (with time, room and "full").
+    sessions = SelectMultipleField(_l("Sessions"), coerce=str, validate_choice=False)
+    needs = TextAreaField(_l("Dietary and accessibility needs (optional)"))
+    consent_future_invitations = BooleanField(
+        _l("Yes, send me invitations to future events of the project")
+    )
+
+    def set_target_groups(self, codes: list[str] | tuple[str, ...]) -> None:
+        self.target_group.choices = [("", _l("Choose…"))] + [
+            (code, TARGET_GROUP_LABELS[code]) for code in codes
+        ]
+
+    def as_service_data(self) -> dict[str, Any]:
+        """The same dict the JSON API takes."""
+        return {
+            "name": self.name.data or "",
+            "email": self.email.data or "",
+            "organisation": {
+                "name": self.organisation.data or "",
+                "org_number": self.org_number.data or "",
+                "country": self.country.data or "SE",
+            },
+            "target_group": self.target_group.data or "",
+            "role": self.role.data or "",
+            "language": self.language.data or "",
+            "sessions": list(self.sessions.data or []),
+            "needs": self.needs.data or "",
+            "consent_future_invitations": bool(self.consent_future_invitations.data),
+        }
+
+
+class AddPersonForm(RegistrationForm):
+    """An organiser adds someone by hand (a speaker, say): any target group."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_target_groups(TARGET_GROUPS)
+
+
+class SessionsForm(FlaskForm):
+    sessions = SelectMultipleField(_l("Sessions"), coerce=str, validate_choice=False)
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class MessageForm(FlaskForm):
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            ("", _l("Confirmed and waitlisted")),
+            ("confirmed", _l("Confirmed")),
+            ("waitlisted", _l("Waitlisted")),
+            ("cancelled", _l("Cancelled")),
+        ],
+        validate_choice=False,
+    )
+    target_group = SelectField(
+        _l("Target group"),
+        choices=[("", _l("All target groups"))] + list(TARGET_GROUP_LABELS.items()),
+        validate_choice=False,
+    )
+    attended = SelectField(
+        _l("Attendance"), choices=list(ATTENDED_LABELS.items()), validate_choice=False
+    )
+    subject = StringField(_l("Subject"), validators=[MarkRequired()])
+    body = TextAreaField(_l("Message"), validators=[MarkRequired()])
