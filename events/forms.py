@@ -15,6 +15,11 @@ from wtforms import Field, SelectField, StringField, TextAreaField
 from wtforms.widgets import DateTimeLocalInput, NumberInput, URLInput
 
 from events.models import TARGET_GROUPS
+
+try:
+    from wtforms import SelectChoice
+except ImportError:  # WTForms before 3.3 takes (value, label) pairs
+    SelectChoice = None
 from events.services import FORMAT_LABELS, KIND_LABELS, LANGUAGE_LABELS
 
 COMMON_TIMEZONES = ("Europe/Stockholm", "Europe/Helsinki", "Europe/Oslo", "Europe/Copenhagen")
@@ -27,6 +32,10 @@ class MarkRequired:
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
         return None
+
+
+def _choices(labels: dict[str, Any]) -> list[Any]:
+    return [SelectChoice(v, lbl) if SelectChoice else (v, lbl) for v, lbl in labels.items()]
 
 
 def _datetime_field(label: Any, required: bool = False) -> StringField:
@@ -43,14 +52,10 @@ def _number_field(label: Any) -> StringField:
 class EventForm(FlaskForm):
     title = StringField(_l("Title"), validators=[MarkRequired()])
     description = TextAreaField(_l("Description"))
-    kind = SelectField(
-        _l("Kind of event"), choices=list(KIND_LABELS.items()), validate_choice=False
-    )
-    format = SelectField(
-        _l("Format"), choices=list(FORMAT_LABELS.items()), validate_choice=False
-    )
+    kind = SelectField(_l("Kind of event"), choices=_choices(KIND_LABELS), validate_choice=False)
+    format = SelectField(_l("Format"), choices=_choices(FORMAT_LABELS), validate_choice=False)
     language = SelectField(
-        _l("Language of the event"), choices=list(LANGUAGE_LABELS.items()), validate_choice=False
+        _l("Language of the event"), choices=_choices(LANGUAGE_LABELS), validate_choice=False
     )
     timezone = StringField(_l("Time zone"), default="Europe/Stockholm")
     starts_at = _datetime_field(_l("Starts"), required=True)

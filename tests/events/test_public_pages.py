@@ -162,7 +162,9 @@ def test_event_page_shows_what_a_participant_needs(client, app, make_event):
                 "starts_at": f"{start_day}T09:00",
                 "ends_at": f"{start_day}T09:45",
                 "room": "Sal A",
-                "speakers": [{"name": "Karin Lindqvist", "organisation": "Upphandlingsmyndigheten"}],
+                "speakers": [
+                    {"name": "Karin Lindqvist", "organisation": "Upphandlingsmyndigheten"}
+                ],
             },
             {
                 "title": "Workshop: skriv klausulen",
