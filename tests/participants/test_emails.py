@@ -1,0 +1,220 @@
+"""The registrants' emails: which message, in which language, with which calendar file."""
+
+from __future__ import annotations
+
+import email
+from datetime import datetime, timedelta
+from email import policy
+
+import icalendar
+import pytest
+import vobject
+
+from core.models import OutboxMessage
+from core.outbox import send_due
+from events.services import cancel_event, update_event
+from participants import services
+from tests.conftest import event_data
+from tests.participants.helpers import outbox, person, sessions_for, unfold
+
+JOIN = "https://meet.example/room-42"
+
+
+def online_event(make_event, **kw):
+    return make_event(format="hybrid", online_url=JOIN, **kw)
+
+
+def calendar(message: OutboxMessage):
+    """The single calendar attachment, read by vobject (a second parser) and checked by
+    icalendar too."""
+    assert len(message.attachments) == 1
+    attachment = message.attachments[0]
+    assert attachment["filename"] == "invite.ics"
+    text = attachment["data"]
+    icalendar.Calendar.from_ical(text)
+    return attachment["content_type"], vobject.readOne(text), unfold(text)
+
+
+def assert_common(message: OutboxMessage, registration, language: str) -> None:
+    """Text and HTML, the manage link in both, the HTML in the person's language."""
+    url = f"http://localhost/r/{registration.token}"
+    assert message.recipient == registration.email
+    assert registration.event.title in message.subject
+    assert url in message.body_text
+    assert message.body_html and f'href="{url}"' in message.body_html
+    assert f'<html lang="{language}">' in message.body_html
+    assert message.body_html.count("<h1") == 1
+
+
+def test_confirmation_has_the_calendar_invitation_and_the_join_link(make_event):
+    event = online_event(make_event)
+    registration = services.register(event, person(1, language="fi"))
+    [message] = outbox("confirmed")
+    assert_common(message, registration, "fi")
+    assert JOIN in message.body_text and f'href="{JOIN}"' in message.body_html
+    assert "klo " in message.body_text  # the Finnish clock
+    content_type, cal, raw = calendar(message)
+    assert content_type == "text/calendar; charset=utf-8; method=REQUEST"
+    assert cal.method.value == "REQUEST"
+    assert cal.vevent.uid.value == f"registration-{registration.id}@localhost"
+    assert cal.vevent.attendee.value == "mailto:maja1@stockholm.se"
+    assert cal.vevent.dtstart.value == event.starts_at
+    assert "METHOD:REQUEST" in raw
+
+
+def test_uids_differ_per_registration(make_event):
+    event = make_event()
+    services.register(event, person(1))
+    services.register(event, person(2))
+    uids = {calendar(m)[1].vevent.uid.value for m in outbox("confirmed")}
+    assert len(uids) == 2
+
+
+def test_swedish_registrant_gets_swedish_dates(make_event):
+    event = make_event()
+    services.register(event, person(1, language="sv"))
+    [message] = outbox("confirmed")
+    assert "kl. " in message.body_text
+    assert '<html lang="sv">' in message.body_html
+
+
+def test_waitlist_notice_has_the_position_and_no_join_link_or_calendar(make_event):
+    event = online_event(make_event, capacity=1)
+    services.register(event, person(1))
+    services.register(event, person(2, language="en"))
+    third = services.register(event, person(3, language="en"))
+    message = outbox("waitlisted", third.email)[0]
+    assert_common(message, third, "en")
+    assert "number 2 in line" in message.body_text
+    assert "number 2 in line" in message.body_html
+    assert "The event is full" in message.body_text
+    assert JOIN not in message.body_text and JOIN not in message.body_html
+    assert message.attachments == []
+
+
+def test_waitlist_notice_for_a_full_session_says_other_sessions_can_be_chosen(make_event):
+    start = datetime.fromisoformat(event_data()["starts_at"])
+    event = make_event(sessions=sessions_for(start, 1, None))
+    first_session = event.sessions[0].id
+    services.register(event, person(1, sessions=[first_session]))
+    services.register(event, person(2, sessions=[first_session], language="en"))
+    [message] = outbox("waitlisted")
+    assert "A session you chose is full" in message.body_text
+    assert "choose other sessions" in message.body_text
+    assert "Pass 1" in message.body_text  # the chosen sessions are listed
+
+
+def test_promotion_sends_the_invitation_and_the_join_link(make_event):
+    event = online_event(make_event, capacity=1)
+    first = services.register(event, person(1))
+    waiting = services.register(event, person(2, language="en"))
+    services.cancel(first)
+    [message] = outbox("promoted")
+    assert_common(message, waiting, "en")
+    assert JOIN in message.body_text
+    content_type, cal, _raw = calendar(message)
+    assert content_type.endswith("method=REQUEST")
+    assert cal.vevent.uid.value == f"registration-{waiting.id}@localhost"
+
+
+def test_cancellation_withdraws_that_registrations_calendar_entry(make_event):
+    event = online_event(make_event, capacity=1)
+    first = services.register(event, person(1, language="en"))
+    invitation = calendar(outbox("confirmed")[0])[1]
+    services.cancel(first)
+    [message] = outbox("cancelled", first.email)
+    assert_common(message, first, "en")
+    assert "is cancelled, as you asked" in message.body_text
+    assert JOIN not in message.body_text
+    content_type, cal, raw = calendar(message)
+    assert content_type == "text/calendar; charset=utf-8; method=CANCEL"
+    assert cal.method.value == "CANCEL"
+    assert cal.vevent.uid.value == invitation.vevent.uid.value
+    assert int(cal.vevent.sequence.value) > int(invitation.vevent.sequence.value)
+    assert "STATUS:CANCELLED" in raw
+
+
+def test_cancelling_a_waitlisted_registration_sends_no_calendar(make_event):
+    event = make_event(capacity=1)
+    services.register(event, person(1))
+    waiting = services.register(event, person(2, language="en"))
+    services.cancel(waiting, by_organiser=True)
+    [message] = outbox("cancelled", waiting.email)
+    assert message.attachments == []
+    assert "The organisers have cancelled your registration" in message.body_text
+
+
+def test_a_change_of_time_sends_an_updated_invitation(make_event, organiser):
+    event = make_event(capacity=1)
+    confirmed = services.register(event, person(1, language="en"))
+    waiting = services.register(event, person(2, language="en"))
+    first_sequence = int(calendar(outbox("confirmed")[0])[1].vevent.sequence.value)
+    later = event.starts_at + timedelta(days=1)
+    update_event(
+        organiser,
+        event,
+        {"starts_at": later.isoformat(), "ends_at": (later + timedelta(hours=6)).isoformat()},
+    )
+    [message] = outbox("event_changed", confirmed.email)
+    assert_common(message, confirmed, "en")
+    assert "has changed" in message.body_text
+    content_type, cal, _raw = calendar(message)
+    assert content_type.endswith("method=REQUEST")
+    assert cal.vevent.uid.value == f"registration-{confirmed.id}@localhost"
+    assert int(cal.vevent.sequence.value) > first_sequence
+    assert cal.vevent.dtstart.value == later
+    # The waitlisted person is told too, without a calendar entry they never had.
+    [notice] = outbox("event_changed", waiting.email)
+    assert notice.attachments == []
+
+
+def test_a_change_that_is_not_time_or_place_sends_nothing(make_event, organiser):
+    event = make_event()
+    services.register(event, person(1))
+    update_event(organiser, event, {"description": "Ny text."})
+    assert outbox("event_changed") == []
+
+
+def test_the_events_cancellation_cancels_the_calendar_entry(make_event, organiser):
+    event = make_event(capacity=1)
+    confirmed = services.register(event, person(1, language="en"))
+    waiting = services.register(event, person(2, language="en"))
+    cancel_event(organiser, event)
+    [message] = outbox("event_cancelled", confirmed.email)
+    assert_common(message, confirmed, "en")
+    assert "is cancelled" in message.body_text
+    content_type, cal, raw = calendar(message)
+    assert content_type.endswith("method=CANCEL")
+    assert cal.method.value == "CANCEL"
+    assert cal.vevent.status.value == "CANCELLED"
+    assert cal.vevent.uid.value == f"registration-{confirmed.id}@localhost"
+    [notice] = outbox("event_cancelled", waiting.email)
+    assert notice.attachments == []
+
+
+def test_the_manage_link_sent_again(make_event):
+    event = make_event()
+    registration = services.register(event, person(1, language="en"))
+    with pytest.raises(services.AlreadyRegistered):
+        services.register(event, person(1))
+    [message] = outbox("manage_link")
+    assert_common(message, registration, "en")
+    assert "already registered" in message.body_text
+    assert message.attachments == []
+
+
+def test_the_worker_sends_the_confirmation_with_its_calendar_part(app, make_event, tmp_path):
+    event = make_event()
+    registration = services.register(event, person(1, language="en"))
+    assert send_due() >= 1
+    [path] = (tmp_path / "instance" / "mail").glob("*-confirmed.eml")
+    parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert parsed["To"] == registration.email
+    assert parsed.get_body(("plain",)).get_content().count(registration.token) == 1
+    assert parsed.get_body(("html",)) is not None
+    [ics] = [part for part in parsed.iter_attachments() if part.get_filename() == "invite.ics"]
+    assert ics.get_content_type() == "text/calendar"
+    assert ics.get_param("method") == "REQUEST"
+    content = ics.get_content()
+    text = content.decode() if isinstance(content, bytes) else content
+    assert vobject.readOne(text).vevent.uid.value == f"registration-{registration.id}@localhost"
