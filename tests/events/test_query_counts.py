@@ -1,0 +1,70 @@
+"""The front page and the past events page use a number of queries that does not grow with
+the number of events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from core.db import db, utcnow
+
+
+@contextmanager
+def counted() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _add_events(make_event, n: int, offset: int) -> None:
+    """n upcoming and n past events, each with target groups and an agenda."""
+    for i in range(n):
+        for days in (3 + offset + i, -(3 + offset + i)):
+            start = (utcnow() + timedelta(days=days)).replace(hour=8, minute=0, microsecond=0)
+            make_event(
+                title=f"Workshop {days}",
+                starts_at=start.isoformat(),
+                ends_at=(start + timedelta(hours=4)).isoformat(),
+                venue={"name": "Hall", "city": f"City {i % 4}"},
+                sessions=[
+                    {
+                        "title": "Opening",
+                        "starts_at": start.isoformat(),
+                        "ends_at": (start + timedelta(hours=1)).isoformat(),
+                        "speakers": [{"name": "Karin", "organisation": "UHM"}],
+                    }
+                ],
+            )
+
+
+def _queries(client, path: str) -> int:
+    db.session.expire_all()
+    with counted() as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_list_pages_use_a_constant_number_of_queries(client, make_event):
+    _add_events(make_event, 3, offset=0)
+    few = {path: _queries(client, path) for path in ("/", "/past", "/?target_group=supplier")}
+    html = client.get("/").get_data(as_text=True)
+    assert html.count('class="event-card"') == 3
+
+    _add_events(make_event, 12, offset=100)
+    many = {path: _queries(client, path) for path in ("/", "/past", "/?target_group=supplier")}
+    html = client.get("/").get_data(as_text=True)
+    assert html.count('class="event-card"') == 10  # a full page, from 15 events
+
+    assert many == few
+    assert max(few.values()) <= 8, few
