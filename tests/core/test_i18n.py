@@ -1,0 +1,105 @@
+"""Language choice (?lang=, remembered; else Accept-Language; else Swedish) and the date and
+time conventions of each language."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from core.i18n import format_span, zone_label
+
+
+def html_lang(response) -> str:
+    match = re.search(r'<html lang="([^"]+)">', response.get_data(as_text=True))
+    assert match
+    return match.group(1)
+
+
+def test_swedish_is_the_default(client):
+    assert html_lang(client.get("/")) == "sv"
+
+
+def test_lang_parameter_sets_the_language_and_is_remembered(client):
+    assert html_lang(client.get("/?lang=fi")) == "fi"
+    assert html_lang(client.get("/past")) == "fi"  # remembered in the session
+    assert html_lang(client.get("/", headers={"Accept-Language": "en"})) == "fi"
+    assert html_lang(client.get("/?lang=en")) == "en"
+    assert html_lang(client.get("/")) == "en"
+
+
+def test_unknown_lang_parameter_is_ignored(client):
+    assert html_lang(client.get("/?lang=de")) == "sv"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("en-GB,en;q=0.9", "en"),
+        ("fi-FI,fi;q=0.9,en;q=0.5", "fi"),
+        ("de-DE,de;q=0.9", "sv"),
+        ("de;q=0.9,en;q=0.5", "en"),
+    ],
+)
+def test_accept_language_is_used_without_a_choice(client, header, expected):
+    assert html_lang(client.get("/", headers={"Accept-Language": header})) == expected
+
+
+def test_language_switch_links_keep_the_page(client):
+    html = client.get("/past?kind=workshop").get_data(as_text=True)
+    assert 'href="/past?kind=workshop&amp;lang=fi"' in html
+    assert 'lang="fi" hreflang="fi"' in html
+
+
+def test_footer_links_to_the_accessibility_statement(client):
+    html = client.get("/").get_data(as_text=True)
+    footer = html[html.index("<footer") :]
+    assert 'href="/accessibility"' in footer
+    assert client.get("/accessibility").status_code == 200
+
+
+# Winter: Stockholm is UTC+1, Helsinki UTC+2.
+START = datetime(2026, 12, 13, 8, 0, tzinfo=UTC)
+END = datetime(2026, 12, 13, 14, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("sv", "söndag 13 december 2026 kl. 9.00–15.30"),
+        ("fi", "sunnuntai 13.12.2026 klo 9.00–15.30"),
+        ("en", "Sunday 13 December 2026 9:00–15:30"),
+    ],
+)
+def test_span_in_each_language(app, lang, expected):
+    assert format_span(START, END, "Europe/Stockholm", lang) == expected
+
+
+def test_span_in_the_events_own_zone(app):
+    assert format_span(START, END, "Europe/Helsinki", "sv") == (
+        "söndag 13 december 2026 kl. 10.00–16.30"
+    )
+
+
+def test_span_over_two_days_names_both(app):
+    end = datetime(2026, 12, 14, 15, 0, tzinfo=UTC)
+    assert format_span(START, end, "Europe/Stockholm", "sv") == (
+        "söndag 13 december 2026 kl. 9.00 – måndag 14 december 2026 kl. 16.00"
+    )
+
+
+def test_zone_is_named_only_when_it_differs_from_stockholm(app):
+    assert zone_label("Europe/Stockholm", START, "sv") is None
+    assert zone_label("Europe/Oslo", START, "sv") is None  # same clock as Stockholm
+    label = zone_label("Europe/Helsinki", START, "fi")
+    assert label is not None and "Europe/Helsinki" in label
+
+
+def test_translated_swedish_interface(client):
+    """Needs the Swedish catalogue (filled in by the lead): the footer link says
+    "Tillgänglighet", and the menu is in Swedish."""
+    html = client.get("/").get_data(as_text=True)
+    footer = html[html.index("<footer") :]
+    assert re.search(r'<a href="/accessibility">Tillgänglighet</a>', footer)
+    assert "Upcoming events" not in html
