@@ -248,3 +248,40 @@ def test_dates_follow_the_page_language(client, organiser):
 
     english = client.get(f"/events/{event.slug}?lang=en").get_data(as_text=True)
     assert f"13 December {year} 10:00–15:30" in english
+
+
+def test_demo_data_fills_the_pages_once(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo-data", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "admin@example.org" in result.output and "motesplats-demo" in result.output
+
+    front = client.get("/?lang=en").get_data(as_text=True)
+    titles = _titles(front)
+    assert len(titles) == 3
+    assert any("konferens" in t for t in titles)
+    assert any("Työllistämisehto" in t for t in titles)
+    assert any(t.startswith("Employment requirements") for t in titles)
+    assert "Frukostseminarium" not in front  # the draft
+    assert len(_titles(client.get("/past").get_data(as_text=True))) == 1
+
+    helsinki = client.get("/?language=fi").get_data(as_text=True)
+    slug = re.search(r'<a href="/events/([^"]+)">Työllistämisehto', helsinki).group(1)
+    page = client.get(f"/events/{slug}?lang=fi").get_data(as_text=True)
+    assert "klo 9.00–15.30" in page and "Europe/Helsinki" in page
+
+    conference = client.get("/?kind=conference").get_data(as_text=True)
+    slug = re.search(r'<a href="/events/([^"]+)">', conference.split("event-card")[1]).group(1)
+    agenda = client.get(f"/events/{slug}?lang=en").get_data(as_text=True)
+    assert agenda.count("<h3") >= 8 and "30 places" in agenda
+
+    again = runner.invoke(args=["demo-data", "--if-empty"])
+    assert again.exit_code == 0
+    assert len(_titles(client.get("/").get_data(as_text=True))) == 3
+
+    assert (
+        client.post(
+            "/login", data={"email": "admin@example.org", "password": "motesplats-demo"}
+        ).status_code
+        == 302
+    )
