@@ -172,10 +172,14 @@ def _new_calendar(method: str | None, name: str | None = None) -> icalendar.Cale
 
 
 def _finish(cal: icalendar.Calendar, events: Sequence[Event]) -> bytes:
-    """Add a VTIMEZONE for each zone used, written so that every parser reads it right."""
+    """Add a VTIMEZONE for each zone used, written so that every parser reads it right.
+
+    The zone's transitions cover 2000 to 2040 (wider when an event lies outside), so that
+    every file we serve carries the same VTIMEZONE for a zone: some readers (vobject,
+    and so Radicale) keep the first definition of a TZID they meet and reuse it."""
     if events:
-        first = min(e.starts_at for e in events).year - 1
-        last = max(e.ends_at for e in events).year + 2
+        first = min(2000, min(e.starts_at for e in events).year - 1)
+        last = max(2040, max(e.ends_at for e in events).year + 2)
         cal.add_missing_timezones(date(max(first, 1900), 1, 1), date(min(last, 2300), 1, 1))
     for timezone in cal.timezones:
         for part in timezone.subcomponents:

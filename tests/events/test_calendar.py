@@ -26,6 +26,11 @@ def unfold(text: str) -> str:
 
 
 def read(body: bytes) -> Any:
+    """Parse with vobject, from our own VTIMEZONE: vobject keeps the first definition of a
+    TZID it meets in a process-wide map, so forget earlier files' zones first."""
+    zones = vars(vobject.icalendar)["__tzidMap"]
+    for tzid in [t for t in zones if t != "UTC"]:
+        del zones[tzid]
     return vobject.readOne(body.decode("utf-8"))
 
 
