@@ -32,7 +32,12 @@ test-postgres: compile
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	$(BIN)/pytest -q
 
-test-browser: compile
+# axe-core for the browser tests (Chromium itself: apt-get install chromium; .ci/run does both).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+test-browser: compile node_modules/.package-lock.json
 	$(BIN)/pytest -q -m browser tests/browser
 
 lint: $(STAMP)
