@@ -125,9 +125,7 @@ def test_a_second_registration_gets_the_clear_message_and_nothing_more(en, make_
     services.register(event, person(1, role="Secret role", language="sv"))
     before = row_counts()
 
-    response = en.post(
-        f"/events/{event.slug}/register", data=form_data(1, name="Someone Else")
-    )
+    response = en.post(f"/events/{event.slug}/register", data=form_data(1, name="Someone Else"))
 
     assert response.status_code == 409
     page = text(response)
@@ -236,9 +234,7 @@ def test_a_full_session_waitlists_and_choosing_another_session_gives_a_place(en,
     first, second = (s.id for s in event.sessions)
     services.register(event, person(1, sessions=[first]))
 
-    response = en.post(
-        f"/events/{event.slug}/register", data=form_data(2, sessions=[str(first)])
-    )
+    response = en.post(f"/events/{event.slug}/register", data=form_data(2, sessions=[str(first)]))
     registration = _only("maja2@stockholm.se")
     assert registration.status == "waitlisted"
     manage = response.headers["Location"]
@@ -283,11 +279,11 @@ def test_manage_page_speaks_the_persons_language_unless_lang_is_given(client, ma
     assert '<html lang="sv">' in page
 
 
-def test_manage_page_shows_time_and_place_and_the_join_link_only_when_confirmed(
-    en, make_event
-):
+def test_manage_page_shows_time_and_place_and_the_join_link_only_when_confirmed(en, make_event):
     event = make_event(
-        format="hybrid", online_url="https://meet.example/abc", capacity=1,
+        format="hybrid",
+        online_url="https://meet.example/abc",
+        capacity=1,
         timezone="Europe/Helsinki",
     )
     confirmed = services.register(event, person(1, language="en"))
