@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import events.models  # noqa: F401  (every table known to Alembic and create_all)
     import participants.models  # noqa: F401
     from core.cli import register_commands
+    from core.outbox_views import bp as outbox_bp
     from core.views import bp as core_bp
     from events.api import bp as events_api
     from events.calendar import bp as calendar_bp
@@ -45,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participants.views import bp as participants_bp, manage_bp as participants_manage
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(outbox_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(events_manage)
     app.register_blueprint(calendar_bp)

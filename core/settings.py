@@ -26,6 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "Mötesplats <noreply@motesplats.example>",
+    "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would otherwise drop mail when TESTING
+    "MAIL_OUTBOX_DIR": None,  # .eml files when no MAIL_SERVER; default instance/mail
+    "OUTBOX_LEASE_SECONDS": 300,  # how long a worker holds a claimed batch
     "OUTBOX_MAX_ATTEMPTS": 8,
     "OUTBOX_BACKOFF_BASE": 30,
     "OUTBOX_BACKOFF_CAP": 3600,
