@@ -10,6 +10,8 @@ The online join link goes only into the confirmation and the promotion.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import force_locale
@@ -18,14 +20,58 @@ from flask_babel import lazy_gettext as _l
 from core.outbox import queue_email
 from core.urls import external_url
 from events.calendar import calendar_host, event_calendar
+from events.models import Event, Session
 from participants.models import Registration
 
 CALENDAR_FILENAME = "invite.ics"
 
 
-def registration_uid(registration: Registration) -> str:
-    """The UID of this person's calendar entry, the same in every message about it."""
-    return f"registration-{registration.id}@{calendar_host()}"
+def registration_uid(registration: Registration | str) -> str:
+    """The UID of this person's calendar entry, the same in every message about it.
+
+    Made from a hash of the registration's token (which it does not reveal), not from its
+    id, so that register() can build the invitation before it takes the event's lock."""
+    token = registration if isinstance(registration, str) else registration.token
+    digest = hashlib.sha256(f"calendar-uid:{token}".encode()).hexdigest()[:32]
+    return f"registration-{digest}@{calendar_host()}"
+
+
+@dataclass
+class Invitation:
+    """A confirmation's calendar file built ahead, outside the lock (building it is the
+    slowest part of registering); used only if the event has not changed since."""
+
+    token: str
+    sequence: int
+    session_ids: list[int]
+    attachment: dict[str, str]
+
+
+def prepare_invitation(
+    event: Event, token: str, name: str, email: str, sessions: list[Session], language: str
+) -> Invitation:
+    with force_locale(language):
+        body = event_calendar(
+            event,
+            method="REQUEST",
+            uid=registration_uid(token),
+            attendee=(name, email),
+            sessions=sessions,
+        )
+    return Invitation(
+        token=token,
+        sequence=event.sequence,
+        session_ids=[s.id for s in sessions],
+        attachment=_attachment(body, "REQUEST"),
+    )
+
+
+def _attachment(body: bytes, method: str) -> dict[str, str]:
+    return {
+        "filename": CALENDAR_FILENAME,
+        "content_type": f"text/calendar; charset=utf-8; method={method}",
+        "data": body.decode("utf-8"),
+    }
 
 
 def manage_url(registration: Registration) -> str:
@@ -50,11 +96,7 @@ def _calendar(registration: Registration, method: str) -> dict[str, str]:
             attendee=(registration.name, registration.email),
             sessions=list(registration.sessions),
         )
-    return {
-        "filename": CALENDAR_FILENAME,
-        "content_type": f"text/calendar; charset=utf-8; method={method}",
-        "data": body.decode("utf-8"),
-    }
+    return _attachment(body, method)
 
 
 def _queue(
@@ -63,11 +105,15 @@ def _queue(
     subject: Any,
     *,
     calendar: str | None = None,
+    invitation: Invitation | None = None,
     **context: Any,
 ) -> None:
     from participants.services import waitlist_position  # services import this module
 
-    attachments = [_calendar(registration, calendar)] if calendar else []
+    if calendar == "REQUEST" and _still_valid(invitation, registration):
+        attachments = [invitation.attachment]
+    else:
+        attachments = [_calendar(registration, calendar)] if calendar else []
     queue_email(
         registration.email,
         template,
@@ -83,13 +129,23 @@ def _queue(
     )
 
 
-def confirmed(registration: Registration) -> None:
+def _still_valid(invitation: Invitation | None, registration: Registration) -> bool:
+    return (
+        invitation is not None
+        and invitation.token == registration.token
+        and invitation.sequence == registration.event.sequence
+        and invitation.session_ids == [s.id for s in registration.sessions]
+    )
+
+
+def confirmed(registration: Registration, invitation: Invitation | None = None) -> None:
     title = registration.event.title
     _queue(
         registration,
         "confirmed",
         _l("Registration confirmed: %(title)s", title=title),
         calendar="REQUEST",
+        invitation=invitation,
         join_url=join_url(registration),
     )
 
