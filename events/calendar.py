@@ -325,7 +325,6 @@ def feed_calendar(events: Sequence[Event], name: str) -> bytes:
 def _ics_response(body: bytes, filename: str) -> Response:
     response = Response(body, content_type=CONTENT_TYPE)
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 

@@ -142,6 +142,31 @@ def test_bad_page_numbers_are_named(client, query):
     assert set(response.get_json()["error"]["fields"]) == {query.split("=")[0]}
 
 
+def test_list_queries_do_not_grow_with_events(client, make_event):
+    def queries() -> int:
+        statements: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args) -> None:
+            statements.append(statement)
+
+        db.session.expire_all()
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/api/v1/events").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    for _ in range(3):
+        make_event()
+    with_three = queries()
+    for _ in range(12):
+        make_event()
+
+    assert queries() == with_three
+    assert len(client.get("/api/v1/events").get_json()["events"]) == 15
+
+
 def test_list_filters_by_language(client, make_event):
     make_event(title="På svenska")
     make_event(title="Suomeksi", language="fi")
