@@ -30,7 +30,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -559,7 +559,11 @@ def message(slug: str) -> ResponseReturnValue:
                 status, general = 422, _put_errors(form, err.fields)
             else:
                 flash(
-                    _("The message is queued for %(n)s people.", n=sent)
+                    ngettext(
+                        "The message is queued for %(num)s person.",
+                        "The message is queued for %(num)s people.",
+                        sent,
+                    )
                     if sent
                     else _("No one matches the choice, so no message was sent."),
                     "success" if sent else "info",
