@@ -532,9 +532,7 @@ FULL_MESSAGES = {
 def check_in(registration: Registration, attended: bool = True) -> Registration:
     """Mark attended at the door (or undo it). Only a confirmed registration can attend."""
     if attended and registration.status != "confirmed":
-        raise ValidationError(
-            {"status": _l("Only a confirmed registration can be checked in.")}
-        )
+        raise ValidationError({"status": _l("Only a confirmed registration can be checked in.")})
     registration.attended_at = (registration.attended_at or utcnow()) if attended else None
     db.session.commit()
     return registration
