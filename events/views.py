@@ -101,8 +101,9 @@ def detail(slug: str) -> ResponseReturnValue:
         "events/detail.html",
         event=event,
         description_html=services.render_description(event.description),
-        session_descriptions={s.id: services.render_description(s.description) for s in
-                              event.sessions},
+        session_descriptions={
+            s.id: services.render_description(s.description) for s in event.sessions
+        },
         calendar_url=calendar_url(event),
     )
 
