@@ -9,6 +9,7 @@ changes, so calendar programs replace their copy instead of adding a second one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from urllib.parse import urlsplit
@@ -177,14 +178,25 @@ def _finish(cal: icalendar.Calendar, events: Sequence[Event]) -> bytes:
     The zone's transitions cover 2000 to 2040 (wider when an event lies outside), so that
     every file we serve carries the same VTIMEZONE for a zone: some readers (vobject,
     and so Radicale) keep the first definition of a TZID they meet and reuse it."""
-    if events:
-        first = min(2000, min(e.starts_at for e in events).year - 1)
-        last = max(2040, max(e.ends_at for e in events).year + 2)
-        cal.add_missing_timezones(date(max(first, 1900), 1, 1), date(min(last, 2300), 1, 1))
-    for timezone in cal.timezones:
-        for part in timezone.subcomponents:
-            _one_rdate_per_line(part)
-    return cal.to_ical()
+    if not events:
+        return cal.to_ical()
+    first = max(1900, min(2000, min(e.starts_at for e in events).year - 1))
+    last = min(2300, max(2040, max(e.ends_at for e in events).year + 2))
+    zones = b"".join(_vtimezone(tzid, first, last) for tzid in sorted(cal.get_missing_tzids()))
+    # VTIMEZONE blocks go before the first component that uses them.
+    head, sep, rest = cal.to_ical().partition(b"BEGIN:VEVENT")
+    return head + zones + sep + rest
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezone(tzid: str, first: int, last: int) -> bytes:
+    """A zone's VTIMEZONE, serialised once: building its transitions costs milliseconds."""
+    timezone = icalendar.Timezone.from_tzid(
+        tzid, first_date=date(first, 1, 1), last_date=date(last, 1, 1)
+    )
+    for part in timezone.subcomponents:
+        _one_rdate_per_line(part)
+    return timezone.to_ical()
 
 
 def _one_rdate_per_line(component: icalendar.cal.component.Component) -> None:
