@@ -73,6 +73,18 @@ class LiveServer:
             organiser = create_organiser(email, name, password, admin)
             return {"id": organiser.id, "email": organiser.email, "password": password}
 
+    def create_event(self, organiser_email: str, **overrides: Any) -> str:
+        """Create an event through the service (tests.conftest.event_data plus overrides: a
+        published workshop a week ahead unless told otherwise); returns its slug."""
+        from core.auth import find_organiser
+        from events.services import create_event
+        from tests.conftest import event_data
+
+        with self.app.app_context():
+            organiser = find_organiser(organiser_email)
+            assert organiser is not None, organiser_email
+            return create_event(organiser, event_data(**overrides)).slug
+
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
@@ -199,6 +211,12 @@ def login(page: Any, email: str, password: str, *, check_axe: bool = True) -> No
 def logout(page: Any) -> None:
     with page.expect_navigation():
         page.locator("form[action$='/logout'] button[type=submit]").click()
+
+
+def fetch(page: Any, path: str) -> Any:
+    """GET path (relative to the server) with the page's cookies, without navigating: for
+    calendar files and downloads. Returns Playwright's APIResponse (.status, .headers, .text())."""
+    return page.request.get(path)
 
 
 def main_text(page: Any) -> str:

@@ -10,6 +10,7 @@ from tests.browser.conftest import (
     LANGUAGES,
     LiveServer,
     assert_accessible,
+    fetch,
     login,
     logout,
     visit,
@@ -50,3 +51,15 @@ def test_organiser_signs_in_and_out(page: Any, organiser_account: dict[str, Any]
     logout(page)
     visit(page, "/manage/", status=200)
     assert "/login" in page.url  # sent to the login page again
+
+
+def test_helpers_create_an_event_that_visitors_see(
+    page: Any, live_server: LiveServer, organiser_account: dict[str, Any]
+) -> None:
+    slug = live_server.create_event(organiser_account["email"], title="Rökprov för webbläsaren")
+    visit(page, f"/events/{slug}", lang="sv")
+    assert "Rökprov för webbläsaren" in page.locator("h1").inner_text()
+    assert_accessible(page)
+    calendar = fetch(page, f"/events/{slug}.ics")
+    assert calendar.status == 200
+    assert "BEGIN:VCALENDAR" in calendar.text()
