@@ -21,7 +21,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             install_sqlite_recipe(db.engine)
     migrate.init_app(
-        app, db, directory=str(app.root_path + "/migrations"), compare_type=True, render_as_batch=True
+        app,
+        db,
+        directory=str(app.root_path + "/migrations"),
+        compare_type=True,
+        render_as_batch=True,
     )
     login_manager.init_app(app)
     login_manager.login_view = "core.login"
@@ -41,9 +45,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from core.views import bp as core_bp
     from events.api import bp as events_api
     from events.calendar import bp as calendar_bp
-    from events.views import bp as events_bp, manage_bp as events_manage
+    from events.views import bp as events_bp
+    from events.views import manage_bp as events_manage
     from participants.api import bp as participants_api
-    from participants.views import bp as participants_bp, manage_bp as participants_manage
+    from participants.views import bp as participants_bp
+    from participants.views import manage_bp as participants_manage
 
     app.register_blueprint(core_bp)
     app.register_blueprint(outbox_bp)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import g, request
 from flask_babel import lazy_gettext as _l
 
-from core.db import db, utcnow
+from core.db import db, write_transaction
 from core.errors import ServiceError, ValidationError
 from core.extensions import login_manager
 from core.models import ApiToken, Organiser
@@ -34,6 +34,7 @@ def authenticate(email: str, password: str) -> Organiser | None:
     return None
 
 
+@write_transaction()
 def create_organiser(email: str, name: str, password: str, admin: bool = False) -> Organiser:
     email = email.strip().lower()
     if find_organiser(email):
@@ -51,6 +52,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@write_transaction()
 def create_api_token(organiser: Organiser) -> str:
     """A new token; only its hash is kept, so this is the one time it can be read."""
     token = secrets.token_urlsafe(32)

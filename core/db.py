@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
@@ -58,25 +57,29 @@ _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("immediate", d
 
 @contextmanager
 def write_transaction() -> Iterator[None]:
-    """Start a transaction meant to write, after committing whatever the session holds.
+    """Run the block in a transaction meant to write, after committing what the session holds.
 
-    On SQLite this emits BEGIN IMMEDIATE, so a check-then-insert cannot interleave with another
-    process; on PostgreSQL callers lock rows with SELECT ... FOR UPDATE inside it.
-    """
+    On SQLite it begins with BEGIN IMMEDIATE, so a check-then-insert cannot interleave with
+    another process and a read transaction never has to be upgraded (which SQLite may refuse);
+    on PostgreSQL callers lock rows with SELECT ... FOR UPDATE inside it. Every service that
+    writes runs in one (also as a decorator: ``@write_transaction()``); nested use joins the
+    outer transaction. Other transactions are plain reads and take no write lock."""
+    if _immediate.get():
+        yield
+        return
     db.session.commit()
     token = _immediate.set(True)
     try:
         yield
+    except BaseException:
+        db.session.rollback()
+        raise
     finally:
         _immediate.reset(token)
 
 
 def _sqlite_begin_mode() -> str:
-    if _immediate.get():
-        return "BEGIN IMMEDIATE"
-    if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
-        return "BEGIN IMMEDIATE"
-    return "BEGIN"
+    return "BEGIN IMMEDIATE" if _immediate.get() else "BEGIN"
 
 
 def install_sqlite_recipe(engine: sa.Engine) -> None:

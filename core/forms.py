@@ -20,7 +20,9 @@ class OrganiserForm(FlaskForm):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(_l("Enter a password.")), Length(min=8, message=_l(
-            "The password must have at least 8 characters."))],
+        validators=[
+            DataRequired(_l("Enter a password.")),
+            Length(min=8, message=_l("The password must have at least 8 characters.")),
+        ],
     )
     admin = BooleanField(_l("Administrator (manages organisers and every event)"))

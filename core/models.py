@@ -50,7 +50,8 @@ class ApiToken(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organiser_id: Mapped[int] = mapped_column(sa.ForeignKey("organiser.id", ondelete="CASCADE"))
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # sha256 hex; never the token
+    # sha256 hex of the token; the token itself is never stored
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -65,9 +66,7 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_message"
     __table_args__ = (
-        sa.CheckConstraint(
-            "status IN ('queued', 'sending', 'sent', 'failed')", name="status"
-        ),
+        sa.CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status"),
         sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
     )
 

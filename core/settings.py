@@ -73,9 +73,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = url
 
     if not app.config.get("SECRET_KEY"):
-        if not (app.debug or app.testing or os.environ.get("FLASK_DEBUG")):
-            if os.environ.get("MOTESPLATS_ENV") == "production":
-                raise RuntimeError("SECRET_KEY must be set in production")
+        if os.environ.get("MOTESPLATS_ENV") == "production":
+            raise RuntimeError("SECRET_KEY must be set in production")
         key_file = Path(app.instance_path) / "secret_key"
         if not key_file.exists():
             key_file.write_text(secrets.token_urlsafe(48))

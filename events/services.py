@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
-from core.db import db, utcnow
+from core.db import db, utcnow, write_transaction
 from core.errors import Forbidden, NotFound, ValidationError
 from core.models import Organiser
 from events.models import (
@@ -233,8 +233,10 @@ def _parse_sessions(raw: Any, tz: str, errors: dict) -> list[dict[str, Any]]:
                 session[key] = parse_moment(item.get(key), tz)
             except (ValueError, TypeError):
                 errs[key] = _l("Give a date and time, such as 2026-12-13T09:00.")
-        if "starts_at" in session and "ends_at" in session and (
-            session["ends_at"] <= session["starts_at"]
+        if (
+            "starts_at" in session
+            and "ends_at" in session
+            and (session["ends_at"] <= session["starts_at"])
         ):
             errs["ends_at"] = _l("The end must be after the start.")
         errors.update({f"{prefix}.{k}": v for k, v in errs.items()})
@@ -310,14 +312,16 @@ def _parse(data: Mapping[str, Any], current: Event | None) -> _Parsed:
     if present("capacity"):
         values["capacity"] = _int_or_none(data.get("capacity"), "capacity", errors)
 
-    groups = _parse_target_groups(data.get("target_groups"), errors) if present(
-        "target_groups"
-    ) else None
+    groups = (
+        _parse_target_groups(data.get("target_groups"), errors)
+        if present("target_groups")
+        else None
+    )
     if creating and not groups and "target_groups" not in errors:
         groups = [(code, None) for code in TARGET_GROUPS]  # open to everyone unless narrowed
-    sessions = _parse_sessions(data.get("sessions") or [], tz, errors) if present(
-        "sessions"
-    ) else None
+    sessions = (
+        _parse_sessions(data.get("sessions") or [], tz, errors) if present("sessions") else None
+    )
 
     co_organisers = None
     if "co_organisers" in data:
@@ -331,7 +335,9 @@ def _parse(data: Mapping[str, Any], current: Event | None) -> _Parsed:
                     sa.select(Organiser).where(Organiser.email == str(email).strip().lower())
                 )
                 if organiser is None:
-                    errors["co_organisers"] = _l("No organiser has the email %(email)s.", email=email)
+                    errors["co_organisers"] = _l(
+                        "No organiser has the email %(email)s.", email=email
+                    )
                 else:
                     co_organisers.append(organiser)
 
@@ -344,9 +350,7 @@ def _parse(data: Mapping[str, Any], current: Event | None) -> _Parsed:
         errors.setdefault("ends_at", _l("The end must be after the start."))
     opens, closes = final("registration_opens_at"), final("registration_closes_at")
     if opens and closes and closes <= opens:
-        errors.setdefault(
-            "registration_closes_at", _l("Registration must close after it opens.")
-        )
+        errors.setdefault("registration_closes_at", _l("Registration must close after it opens."))
     if isinstance(starts, datetime) and isinstance(ends, datetime):
         for i, session in enumerate(sessions or []):
             s, e = session.get("starts_at"), session.get("ends_at")
@@ -356,8 +360,10 @@ def _parse(data: Mapping[str, Any], current: Event | None) -> _Parsed:
                     _l("The session must take place within the event's start and end."),
                 )
     fmt = final("format")
-    if fmt in ("in_person", "hybrid") and "venue_name" in values and not (
-        values.get("venue_name") or values.get("venue_city")
+    if (
+        fmt in ("in_person", "hybrid")
+        and "venue_name" in values
+        and not (values.get("venue_name") or values.get("venue_city"))
     ):
         errors.setdefault("venue.name", _l("An in-person or hybrid event needs a venue."))
 
@@ -423,6 +429,7 @@ def _apply_sessions(event: Event, sessions: list[dict[str, Any]]) -> tuple[bool,
     return moved, raised
 
 
+@write_transaction()
 def create_event(organiser: Organiser, data: Mapping[str, Any]) -> Event:
     parsed = _parse(data, None)
     values = parsed.values
@@ -447,6 +454,7 @@ def create_event(organiser: Organiser, data: Mapping[str, Any]) -> Event:
     return event
 
 
+@write_transaction()
 def update_event(organiser: Organiser, event: Event, data: Mapping[str, Any]) -> Event:
     """Change the fields given. Time or place changes raise SEQUENCE and notify registrants."""
     require_manage(organiser, event)
@@ -486,6 +494,7 @@ def update_event(organiser: Organiser, event: Event, data: Mapping[str, Any]) ->
     return event
 
 
+@write_transaction()
 def publish_event(organiser: Organiser, event: Event, *, commit: bool = True) -> Event:
     require_manage(organiser, event)
     if event.status == "cancelled":
@@ -498,6 +507,7 @@ def publish_event(organiser: Organiser, event: Event, *, commit: bool = True) ->
     return event
 
 
+@write_transaction()
 def cancel_event(organiser: Organiser, event: Event, *, commit: bool = True) -> Event:
     """The page stays, marked cancelled; registrants are told and calendars drop the event."""
     require_manage(organiser, event)
@@ -513,6 +523,7 @@ def cancel_event(organiser: Organiser, event: Event, *, commit: bool = True) -> 
     return event
 
 
+@write_transaction()
 def delete_draft(organiser: Organiser, event: Event) -> None:
     require_manage(organiser, event)
     if event.status != "draft":
@@ -590,9 +601,7 @@ def public_events_query(past: bool = False, filters: EventFilters | None = None)
     elif f.city:
         query = query.where(sa.func.lower(Event.venue_city) == f.city.lower())
     if f.target_group:
-        query = query.where(
-            Event.target_groups.any(EventTargetGroup.code == f.target_group)
-        )
+        query = query.where(Event.target_groups.any(EventTargetGroup.code == f.target_group))
     return query.options(selectinload(Event.target_groups))
 
 

@@ -42,9 +42,7 @@ class Organisation(db.Model):
 class Registration(db.Model):
     __tablename__ = "registration"
     __table_args__ = (
-        sa.CheckConstraint(
-            "status IN ('confirmed', 'waitlisted', 'cancelled')", name="status"
-        ),
+        sa.CheckConstraint("status IN ('confirmed', 'waitlisted', 'cancelled')", name="status"),
         # One active registration per email and event; a cancelled one does not count.
         sa.Index(
             "uq_registration_active_email",

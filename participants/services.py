@@ -529,6 +529,7 @@ FULL_MESSAGES = {
 }
 
 
+@write_transaction()
 def check_in(registration: Registration, attended: bool = True) -> Registration:
     """Mark attended at the door (or undo it). Only a confirmed registration can attend."""
     if attended and registration.status != "confirmed":
