@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 compile: $(STAMP)
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 run: compile
 	$(FLASK) db upgrade
@@ -52,8 +52,9 @@ bench: compile
 	$(BIN)/python bench/run.py
 
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs=".venv node_modules migrations build" --no-location --sort-by-file -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l --ignore-dirs=".venv node_modules migrations build tests bench" -o translations/messages.pot .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python translations/complete_en.py
 
 clean:
 	rm -rf $(VENV) instance/motesplats.sqlite

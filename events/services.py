@@ -15,6 +15,7 @@ import nh3
 import sqlalchemy as sa
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
@@ -77,7 +78,7 @@ LANGUAGE_LABELS = {"sv": _l("Swedish"), "en": _l("English"), "fi": _l("Finnish")
 STATUS_LABELS = {
     "draft": _l("Draft"),
     "published": _l("Published"),
-    "cancelled": _l("Cancelled"),
+    "cancelled": lazy_pgettext("event status", "Cancelled"),
 }
 
 

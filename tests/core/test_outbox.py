@@ -123,6 +123,7 @@ def test_email_is_rendered_in_the_persons_language(app: Flask, tmp_path: Path) -
         "en": "Sunday 13 December 2026",
         "fi": "sunnuntai 13.12.2026",
     }
+    outbox = {"sv": "Utkorg", "en": "Outbox", "fi": "Lähtevät viestit"}
 
     # The page is in English; each email follows its recipient's language.
     with app.test_request_context("/?lang=en"):
@@ -133,7 +134,7 @@ def test_email_is_rendered_in_the_persons_language(app: Flask, tmp_path: Path) -
             assert message.body_text.strip() == day
             assert f'<html lang="{language}">' in message.body_html
             assert f"<p>{day}</p>" in message.body_html
-            assert message.subject == f"Outbox {day}"
+            assert message.subject == f"{outbox[language]} {day}"
         assert str(get_locale()) == "en"  # the request's own language is left alone
 
     # Outside a request (the worker, the CLI) too, with absolute links from PUBLIC_BASE_URL.
