@@ -34,6 +34,8 @@ def register_commands(app: Flask) -> None:
 
     from core.outbox import worker_command
     from events.cli import demo_data_command
+    from participants.cli import erase_needs_command
 
     app.cli.add_command(demo_data_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(erase_needs_command)

@@ -776,3 +776,17 @@ def message_registrants(event: Event, filters: RegistrationFilters, subject: str
             )
         db.session.commit()
     return len(recipients)
+
+
+@write_transaction()
+def erase_needs_of_past_events(now: datetime | None = None) -> int:
+    """Dietary and accessibility needs may reveal health or religion: once an event has ended
+    they are deleted (caterers only ever got counts). Returns how many were erased."""
+    ended = sa.select(Event.id).where(Event.ends_at < (now or utcnow()))
+    result = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.event_id.in_(ended), Registration.needs != "")
+        .values(needs="")
+    )
+    db.session.commit()
+    return result.rowcount

@@ -1,0 +1,67 @@
+"""The flask commands an administrator uses, run through Click as on the command line."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from core.auth import organiser_from_token
+from core.db import db, utcnow
+from core.models import ApiToken, Organiser
+from events.models import Event
+from participants.models import Registration
+from participants.services import register
+from tests.participants.helpers import person
+
+
+def test_create_organiser_and_api_token(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["create-organiser", "Maja@Stockholm.se", "--name", "Maja", "--password", "pw-123456"]
+    )
+    assert result.exit_code == 0, result.output
+    organiser = db.session.scalar(
+        sa.select(Organiser).where(Organiser.email == "maja@stockholm.se")
+    )
+    assert organiser.role == "organiser"
+
+    result = runner.invoke(args=["create-api-token", "maja@stockholm.se"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    assert len(token) >= 40
+    stored = db.session.scalars(sa.select(ApiToken.token_hash)).all()
+    assert token not in stored  # only a hash is kept
+    with app.test_request_context(headers={"Authorization": f"Bearer {token}"}):
+        assert organiser_from_token().email == "maja@stockholm.se"
+
+
+def test_admin_flag_and_duplicate_refused(app):
+    runner = app.test_cli_runner()
+    args = ["create-organiser", "a@b.se", "--name", "A", "--password", "pw-123456", "--admin"]
+    assert runner.invoke(args=args).exit_code == 0
+    again = runner.invoke(args=args)
+    assert again.exit_code != 0 and "finns redan" in again.output  # Swedish, the default
+    assert runner.invoke(args=["create-api-token", "nobody@b.se"]).exit_code != 0
+
+
+def test_demo_data_only_into_an_empty_database(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo-data", "--if-empty"]).exit_code == 0
+    events = db.session.scalar(sa.select(sa.func.count()).select_from(Event))
+    assert events >= 5
+    assert runner.invoke(args=["demo-data", "--if-empty"]).exit_code == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == events
+
+
+def test_erase_needs_only_after_the_event(app, make_event):
+    upcoming = make_event()
+    past = make_event(title="Redan hållen")
+    register(upcoming, person(1, needs="Vegetarisk"))
+    register(past, person(2, needs="Rullstolsplats"))
+    past.starts_at -= timedelta(days=30)
+    past.ends_at -= timedelta(days=30)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["erase-needs"])
+    assert result.exit_code == 0 and "1" in result.output
+    needs = dict(db.session.execute(sa.select(Registration.event_id, Registration.needs)).all())
+    assert needs == {upcoming.id: "Vegetarisk", past.id: ""}
+    assert past.ends_at < utcnow()
