@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from core.db import db
 from core.errors import ValidationError
@@ -14,6 +15,14 @@ from participants import services
 from participants.models import Organisation, Registration
 from tests.conftest import event_data
 from tests.participants.helpers import outbox, person, row_counts, sessions_for
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """These tests read the services' messages outside a request, where the default language
+    (Swedish) applies; they assert the English text."""
+    with force_locale("en"):
+        yield
 
 
 def _start() -> datetime:
