@@ -24,7 +24,9 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep their values after commit, so a response can be built from what was just
+# written without reading it back; write_transaction() expires everything at its start.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 def utcnow() -> datetime:
@@ -68,6 +70,7 @@ def write_transaction() -> Iterator[None]:
         yield
         return
     db.session.commit()
+    db.session.expire_all()  # what was read before the lock is read again under it
     token = _immediate.set(True)
     try:
         yield

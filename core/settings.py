@@ -12,7 +12,7 @@ from flask import Flask
 
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_DATABASE_URI": None,  # from DATABASE_URL, else a SQLite file in instance/
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
     "PUBLIC_BASE_URL": None,
     "BABEL_DEFAULT_LOCALE": "sv",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
@@ -71,6 +71,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if not url.startswith("sqlite"):  # a server may drop idle connections; a file cannot
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
 
     if not app.config.get("SECRET_KEY"):
         if os.environ.get("MOTESPLATS_ENV") == "production":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -647,8 +648,10 @@ def organiser_events(organiser: Organiser) -> list[Event]:
     )
 
 
+@functools.lru_cache(maxsize=2048)
 def render_description(text: str) -> Markup:
-    """Markdown to HTML, sanitised by nh3 so organisers' text cannot inject script."""
+    """Markdown to HTML, sanitised by nh3 so organisers' text cannot inject script. Cached:
+    the same text always gives the same HTML, and building a Markdown parser costs ~1 ms."""
     html = markdown.markdown(text or "", extensions=["sane_lists"])
     return Markup(nh3.clean(html, tags=nh3.ALLOWED_TAGS - {"img"}))
 

@@ -626,6 +626,18 @@ def counts(event: Event) -> Counts:
     return Counts(by_status, by_group, attended or 0)
 
 
+def status_counts(event: Event) -> dict[str, int]:
+    """Registrations of the event by status, in one query."""
+    counted = dict(
+        db.session.execute(
+            sa.select(Registration.status, sa.func.count())
+            .where(Registration.event_id == event.id)
+            .group_by(Registration.status)
+        ).all()
+    )
+    return {status: counted.get(status, 0) for status in ("confirmed", "waitlisted", "cancelled")}
+
+
 def seats_left(event: Event) -> int | None:
     """Free seats in the event as a whole; None when it has no limit."""
     if event.capacity is None:

@@ -81,11 +81,14 @@ def registration_info(event: Event) -> dict[str, Any]:
     """What the event page shows about registering (templates/participants/
     _event_registration.html): the state and why it is closed, seats left, the waiting list."""
     state = services.registration_state(event)
+    by_status = services.status_counts(event)
     return {
         "state": state,
         "message": services.STATE_MESSAGES.get(state),
-        "seats_left": services.seats_left(event),
-        "waitlisted": services.counts(event).by_status["waitlisted"],
+        "seats_left": None
+        if event.capacity is None
+        else max(0, event.capacity - by_status["confirmed"]),
+        "waitlisted": by_status["waitlisted"],
         "register_url": url_for("participants.register", slug=event.slug),
     }
 
