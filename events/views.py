@@ -23,7 +23,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from core.db import db, utcnow
 from core.errors import NotFound, ServiceError
@@ -50,14 +49,6 @@ def _labels() -> dict[str, Any]:
 
 bp.context_processor(_labels)
 manage_bp.context_processor(_labels)
-
-
-def calendar_url(event: Event) -> str | None:
-    """The event's calendar file, or None while the calendar blueprint lacks the endpoint."""
-    try:
-        return url_for("calendar.event_ics", slug=event.slug)
-    except BuildError:
-        return None
 
 
 # --- public pages ----------------------------------------------------------------------------
@@ -104,7 +95,6 @@ def detail(slug: str) -> ResponseReturnValue:
         session_descriptions={
             s.id: services.render_description(s.description) for s in event.sessions
         },
-        calendar_url=calendar_url(event),
     )
 
 
