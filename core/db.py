@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -57,28 +61,68 @@ class UTCDateTime(sa.TypeDecorator):
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("immediate", default=False)
 
 
+class _WriterQueue:
+    """Writers to one SQLite file wait here, in the kernel's queue, for their turn.
+
+    SQLite's own busy handler polls with growing sleeps, so under load a writer may lose the
+    race again and again (we measured 3 s tails). An exclusive flock on a lock file beside the
+    database hands the turn to the next waiter as soon as it is released; a thread lock does
+    the same between threads of one process, which share the flock."""
+
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.threads = threading.Lock()
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self.threads:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+_queues: dict[str, _WriterQueue] = {}
+_queues_lock = threading.Lock()
+
+
+def _writer_turn() -> contextlib.AbstractContextManager[None]:
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return contextlib.nullcontext()
+    path = os.path.abspath(url.database) + ".writers"
+    with _queues_lock:
+        queue = _queues.get(path) or _queues.setdefault(path, _WriterQueue(path))
+    return queue.turn()
+
+
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """Run the block in a transaction meant to write, after committing what the session holds.
 
     On SQLite it begins with BEGIN IMMEDIATE, so a check-then-insert cannot interleave with
     another process and a read transaction never has to be upgraded (which SQLite may refuse);
-    on PostgreSQL callers lock rows with SELECT ... FOR UPDATE inside it. Every service that
-    writes runs in one (also as a decorator: ``@write_transaction()``); nested use joins the
-    outer transaction. Other transactions are plain reads and take no write lock."""
+    writers queue for their turn first (_WriterQueue). On PostgreSQL callers lock rows with
+    SELECT ... FOR UPDATE inside it. Every service that writes runs in one (also as a
+    decorator: ``@write_transaction()``); nested use joins the outer transaction. Other
+    transactions are plain reads and take no write lock."""
     if _immediate.get():
         yield
         return
     db.session.commit()
     db.session.expire_all()  # what was read before the lock is read again under it
-    token = _immediate.set(True)
-    try:
-        yield
-    except BaseException:
-        db.session.rollback()
-        raise
-    finally:
-        _immediate.reset(token)
+    with _writer_turn():
+        token = _immediate.set(True)
+        try:
+            yield
+        except BaseException:
+            db.session.rollback()
+            raise
+        else:
+            db.session.rollback()  # ends a block that returned without committing; else a no-op
+        finally:
+            _immediate.reset(token)
 
 
 def _sqlite_begin_mode() -> str:
