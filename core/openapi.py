@@ -27,7 +27,26 @@ bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 API_MODULES = ("events.api", "participants.api")
 
 
-def _error_response(description: str, example_code: str) -> dict[str, Any]:
+def ref(name: str) -> dict[str, str]:
+    """A reference to a schema in components."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def response(name: str) -> dict[str, str]:
+    """A reference to a shared response (BadRequest, NotFound, …)."""
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """An optional query parameter."""
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description}  # fmt: skip
+
+
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def error_response(description: str, example_code: str) -> dict[str, Any]:
     return {
         "description": description,
         "content": {
@@ -67,16 +86,16 @@ CORE_SCHEMAS: dict[str, Any] = {
 }
 
 CORE_RESPONSES: dict[str, Any] = {
-    "BadRequest": _error_response(
+    "BadRequest": error_response(
         "The body is not valid JSON or not a JSON object.", "malformed_json"
     ),  # fmt: skip
-    "Unauthorized": _error_response("No API token, or one that is not valid.", "unauthorized"),
-    "Forbidden": _error_response("The token's organiser may not do this.", "forbidden"),
-    "NotFound": _error_response(
+    "Unauthorized": error_response("No API token, or one that is not valid.", "unauthorized"),
+    "Forbidden": error_response("The token's organiser may not do this.", "forbidden"),
+    "NotFound": error_response(
         "No such thing (drafts do not exist for the public).", "not_found"
     ),  # fmt: skip
-    "Conflict": _error_response("The request conflicts with the current state.", "conflict"),
-    "Invalid": _error_response("Some fields need correcting; `fields` names each.", "invalid"),
+    "Conflict": error_response("The request conflicts with the current state.", "conflict"),
+    "Invalid": error_response("Some fields need correcting; `fields` names each.", "invalid"),
 }
 
 CORE_PATHS: dict[str, Any] = {

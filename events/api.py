@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 from core.auth import organiser_from_token, token_required
 from core.db import db
 from core.errors import NotFound, ServiceError, ValidationError
+from core.openapi import SLUG, query, ref, response
 from core.urls import external_url
 from events import services
 from events.models import FORMATS, KINDS, LANGUAGES, STATUSES, TARGET_GROUPS, Event, Session
@@ -250,14 +251,6 @@ _TEXT_OR_NULL = {"type": ["string", "null"]}
 _COUNT_OR_NULL = {"type": ["integer", "null"], "minimum": 0, "maximum": services.MAX_NUMBER}
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _response(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/responses/{name}"}
-
-
 OPENAPI_SCHEMAS: dict[str, Any] = {
     "Venue": {
         "type": "object",
@@ -292,7 +285,7 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "ends_at": _DATETIME_OUT,
             "room": {"type": "string"},
             "capacity": {"type": ["integer", "null"]},
-            "speakers": {"type": "array", "items": _ref("Speaker")},
+            "speakers": {"type": "array", "items": ref("Speaker")},
         },
     },
     "SessionInput": {
@@ -310,7 +303,7 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "ends_at": _DATETIME_IN,
             "room": {"type": "string", "maxLength": 100},
             "capacity": _COUNT_OR_NULL,
-            "speakers": {"type": "array", "items": _ref("Speaker")},
+            "speakers": {"type": "array", "items": ref("Speaker")},
         },
     },
     "EventSummary": {
@@ -339,7 +332,7 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "timezone": {"type": "string", "examples": ["Europe/Helsinki"]},
             "starts_at": _DATETIME_OUT,
             "ends_at": _DATETIME_OUT,
-            "venue": {"oneOf": [_ref("Venue"), {"type": "null"}]},
+            "venue": {"oneOf": [ref("Venue"), {"type": "null"}]},
             "capacity": {"type": ["integer", "null"]},
             "status": {"type": "string", "enum": list(STATUSES)},
             "url": {"type": "string", "format": "uri", "description": "The public page."},
@@ -348,19 +341,19 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
     },
     "Event": {
         "allOf": [
-            _ref("EventSummary"),
+            ref("EventSummary"),
             {
                 "type": "object",
                 "required": ["target_groups"],
                 "properties": {
-                    "target_groups": {"type": "array", "items": _ref("TargetGroup")},
+                    "target_groups": {"type": "array", "items": ref("TargetGroup")},
                 },
             },
         ]
     },
     "EventDetail": {
         "allOf": [
-            _ref("Event"),
+            ref("Event"),
             {
                 "type": "object",
                 "required": ["description", "sessions"],
@@ -368,7 +361,7 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
                     "description": {"type": "string", "description": "Markdown."},
                     "registration_opens_at": {**_DATETIME_OUT, "type": ["string", "null"]},
                     "registration_closes_at": {**_DATETIME_OUT, "type": ["string", "null"]},
-                    "sessions": {"type": "array", "items": _ref("Session")},
+                    "sessions": {"type": "array", "items": ref("Session")},
                     "online_url": {
                         "type": "string",
                         "description": "Only for the event's organisers.",
@@ -396,7 +389,7 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "timezone": {"type": "string", "default": "Europe/Stockholm"},
             "starts_at": _DATETIME_IN,
             "ends_at": _DATETIME_IN,
-            "venue": {"oneOf": [_ref("Venue"), {"type": "null"}]},
+            "venue": {"oneOf": [ref("Venue"), {"type": "null"}]},
             "online_url": {"type": "string", "format": "uri"},
             "capacity": _COUNT_OR_NULL,
             "status": {
@@ -408,10 +401,10 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "registration_closes_at": {**_DATETIME_IN, "type": ["string", "null"]},
             "target_groups": {
                 "type": "array",
-                "items": {"oneOf": [_ref("TargetGroup"), {"type": "string"}]},
+                "items": {"oneOf": [ref("TargetGroup"), {"type": "string"}]},
                 "description": "Codes or {code, quota}; all groups when left out on POST.",
             },
-            "sessions": {"type": "array", "items": _ref("SessionInput")},
+            "sessions": {"type": "array", "items": ref("SessionInput")},
             "co_organisers": {"type": "array", "items": {"type": "string", "format": "email"}},
         },
     },
@@ -419,7 +412,7 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["events", "page", "per_page", "total", "pages", "next"],
         "properties": {
-            "events": {"type": "array", "items": _ref("Event")},
+            "events": {"type": "array", "items": ref("Event")},
             "page": {"type": "integer"},
             "per_page": {"type": "integer"},
             "total": {"type": "integer"},
@@ -429,20 +422,14 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
     },
 }
 
-_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 _EVENT_OK = {
     "description": "The event.",
-    "content": {"application/json": {"schema": _ref("EventDetail")}},
+    "content": {"application/json": {"schema": ref("EventDetail")}},
 }
 _EVENT_BODY = {
     "required": True,
-    "content": {"application/json": {"schema": _ref("EventInput")}},
+    "content": {"application/json": {"schema": ref("EventInput")}},
 }
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema,
-            "description": description}  # fmt: skip
 
 
 OPENAPI_PATHS: dict[str, Any] = {
@@ -453,18 +440,18 @@ OPENAPI_PATHS: dict[str, Any] = {
             "summary": "Published upcoming events (or past ones), cancelled ones marked.",
             "security": [],
             "parameters": [
-                _query("past", {"type": "string", "enum": ["0", "1"]}, "1: events that ended."),
-                _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number."),
-                _query(
+                query("past", {"type": "string", "enum": ["0", "1"]}, "1: events that ended."),
+                query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number."),
+                query(
                     "per_page",
                     {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": PER_PAGE},
                     "Events per page.",
                 ),
-                _query("kind", {"type": "string", "enum": list(KINDS)}, "Only this kind."),
-                _query("format", {"type": "string", "enum": list(FORMATS)}, "Only this format."),
-                _query("language", {"type": "string", "enum": list(LANGUAGES)}, "Spoken language."),
-                _query("city", {"type": "string"}, 'A city, or "online".'),
-                _query(
+                query("kind", {"type": "string", "enum": list(KINDS)}, "Only this kind."),
+                query("format", {"type": "string", "enum": list(FORMATS)}, "Only this format."),
+                query("language", {"type": "string", "enum": list(LANGUAGES)}, "Spoken language."),
+                query("city", {"type": "string"}, 'A city, or "online".'),
+                query(
                     "target_group",
                     {"type": "string", "enum": list(TARGET_GROUPS)},
                     "Only events open to this group.",
@@ -473,9 +460,9 @@ OPENAPI_PATHS: dict[str, Any] = {
             "responses": {
                 "200": {
                     "description": "One page of events.",
-                    "content": {"application/json": {"schema": _ref("EventList")}},
+                    "content": {"application/json": {"schema": ref("EventList")}},
                 },
-                "422": _response("Invalid"),
+                "422": response("Invalid"),
             },
         },
         "post": {
@@ -495,14 +482,14 @@ OPENAPI_PATHS: dict[str, Any] = {
                         }
                     },
                 },
-                "400": _response("BadRequest"),
-                "401": _response("Unauthorized"),
-                "422": _response("Invalid"),
+                "400": response("BadRequest"),
+                "401": response("Unauthorized"),
+                "422": response("Invalid"),
             },
         },
     },
     "/api/v1/events/{slug}": {
-        "parameters": [_SLUG],
+        "parameters": [SLUG],
         "get": {
             "operationId": "getEvent",
             "tags": ["events"],
@@ -511,8 +498,8 @@ OPENAPI_PATHS: dict[str, Any] = {
             "security": [{}, {"bearerAuth": []}],
             "responses": {
                 "200": _EVENT_OK,
-                "401": _response("Unauthorized"),
-                "404": _response("NotFound"),
+                "401": response("Unauthorized"),
+                "404": response("NotFound"),
             },
         },
         "patch": {
@@ -524,16 +511,16 @@ OPENAPI_PATHS: dict[str, Any] = {
             "requestBody": _EVENT_BODY,
             "responses": {
                 "200": _EVENT_OK,
-                "400": _response("BadRequest"),
-                "401": _response("Unauthorized"),
-                "403": _response("Forbidden"),
-                "404": _response("NotFound"),
-                "422": _response("Invalid"),
+                "400": response("BadRequest"),
+                "401": response("Unauthorized"),
+                "403": response("Forbidden"),
+                "404": response("NotFound"),
+                "422": response("Invalid"),
             },
         },
     },
     "/api/v1/events/{slug}/cancel": {
-        "parameters": [_SLUG],
+        "parameters": [SLUG],
         "post": {
             "operationId": "cancelEvent",
             "tags": ["events"],
@@ -541,9 +528,9 @@ OPENAPI_PATHS: dict[str, Any] = {
             "security": [{"bearerAuth": []}],
             "responses": {
                 "200": _EVENT_OK,
-                "401": _response("Unauthorized"),
-                "403": _response("Forbidden"),
-                "404": _response("NotFound"),
+                "401": response("Unauthorized"),
+                "403": response("Forbidden"),
+                "404": response("NotFound"),
             },
         },
     },

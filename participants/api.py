@@ -20,16 +20,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from core.auth import token_required
-from core.db import db
 from core.errors import ValidationError
 from core.extensions import limiter, public_limit
+from core.openapi import SLUG, error_response, query, ref, response
 from events.api import event_summary, json_body
-from events.models import TARGET_GROUPS, Event
+from events.models import TARGET_GROUPS
 from events.services import get_managed_event, get_public_event, require_manage
 from participants import services
 from participants.emails import manage_url
@@ -58,16 +57,6 @@ def registration_view(registration: Registration) -> dict[str, Any]:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _waitlist_positions(event: Event) -> dict[int, int]:
-    """Every waitlisted registration's place in line, in one query."""
-    ids = db.session.scalars(
-        sa.select(Registration.id)
-        .where(Registration.event_id == event.id, Registration.status == "waitlisted")
-        .order_by(Registration.id)
-    )
-    return {rid: n for n, rid in enumerate(ids, start=1)}
 
 
 def registration_for_organiser(
@@ -169,7 +158,7 @@ def list_registrations(slug: str) -> Response:
     if errors:
         raise ValidationError(errors)
     filters = services.RegistrationFilters(status=status or None, target_group=group or None)
-    positions = _waitlist_positions(event)
+    positions = services.waitlist_positions(event)
     return jsonify(
         {
             "event": event_summary(event),
@@ -208,27 +197,9 @@ def check_in(token: str) -> Response:
 # Merged by core/openapi.py; shared responses and the Error schema come from there.
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _response(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/responses/{name}"}
-
-
-def _error(description: str, code: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {
-            "application/json": {
-                "schema": _ref("Error"),
-                "example": {"error": {"code": code, "message": "…", "fields": {}}},
-            }
-        },
-    }
-
-
-_RATE_LIMITED = _error("Too many requests from this address; wait a minute.", "rate_limited")
+_RATE_LIMITED = error_response(
+    "Too many requests from this address; wait a minute.", "rate_limited"
+)
 _ORG_NUMBER = (
     "Swedish organisation number (NNNNNN-NNNN, Luhn; digits 3-4 at least 20) when country is "
     "SE, Finnish business ID (NNNNNNN-N, mod 11) when FI; stored normalised."
@@ -289,14 +260,14 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
                 "minimum": 1,
                 "description": "1 for the first in line; null unless waitlisted.",
             },
-            "event": _ref("EventSummary"),
-            "sessions": {"type": "array", "items": _ref("SessionRef")},
+            "event": ref("EventSummary"),
+            "sessions": {"type": "array", "items": ref("SessionRef")},
             "manage_url": {"type": "string", "format": "uri"},
         },
     },
     "RegistrationCreated": {
         "allOf": [
-            _ref("Registration"),
+            ref("Registration"),
             {
                 "type": "object",
                 "required": ["token"],
@@ -334,7 +305,7 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "target_group": {"type": "string", "enum": list(TARGET_GROUPS)},
             "role": {"type": "string"},
             "language": {"type": "string"},
-            "sessions": {"type": "array", "items": _ref("SessionRef")},
+            "sessions": {"type": "array", "items": ref("SessionRef")},
             "status": {"type": "string", "enum": list(REGISTRATION_STATUSES)},
             "waitlist_position": {"type": ["integer", "null"]},
             "consent_future_invitations": {"type": "boolean"},
@@ -362,22 +333,16 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
     },
 }
 
-_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 _TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
 _REGISTRATION_OK = {
     "description": "The registration.",
-    "content": {"application/json": {"schema": _ref("Registration")}},
+    "content": {"application/json": {"schema": ref("Registration")}},
 }
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema,
-            "description": description}  # fmt: skip
 
 
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/v1/events/{slug}/registrations": {
-        "parameters": [_SLUG],
+        "parameters": [SLUG],
         "post": {
             "operationId": "register",
             "tags": ["registrations"],
@@ -385,21 +350,21 @@ OPENAPI_PATHS: dict[str, Any] = {
             "security": [],
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": _ref("RegistrationInput")}},
+                "content": {"application/json": {"schema": ref("RegistrationInput")}},
             },
             "responses": {
                 "201": {
                     "description": "Registered: confirmed, or waitlisted with a position.",
-                    "content": {"application/json": {"schema": _ref("RegistrationCreated")}},
+                    "content": {"application/json": {"schema": ref("RegistrationCreated")}},
                 },
-                "400": _response("BadRequest"),
-                "404": _response("NotFound"),
-                "409": _error(
+                "400": response("BadRequest"),
+                "404": response("NotFound"),
+                "409": error_response(
                     "already_registered (the manage link is emailed again), "
                     "registration_closed (not yet open, closed, or started) or event_cancelled.",
                     "already_registered",
                 ),
-                "422": _response("Invalid"),
+                "422": response("Invalid"),
                 "429": _RATE_LIMITED,
             },
         },
@@ -409,12 +374,12 @@ OPENAPI_PATHS: dict[str, Any] = {
             "summary": "The event's registrations and counts (its organisers only).",
             "security": [{"bearerAuth": []}],
             "parameters": [
-                _query(
+                query(
                     "status",
                     {"type": "string", "enum": list(REGISTRATION_STATUSES)},
                     "Only this status.",
                 ),  # fmt: skip
-                _query(
+                query(
                     "target_group",
                     {"type": "string", "enum": list(TARGET_GROUPS)},
                     "Only this target group.",
@@ -429,21 +394,21 @@ OPENAPI_PATHS: dict[str, Any] = {
                                 "type": "object",
                                 "required": ["event", "registrations", "counts"],
                                 "properties": {
-                                    "event": _ref("EventSummary"),
+                                    "event": ref("EventSummary"),
                                     "registrations": {
                                         "type": "array",
-                                        "items": _ref("OrganiserRegistration"),
+                                        "items": ref("OrganiserRegistration"),
                                     },
-                                    "counts": _ref("RegistrationCounts"),
+                                    "counts": ref("RegistrationCounts"),
                                 },
                             }
                         }
                     },
                 },
-                "401": _response("Unauthorized"),
-                "403": _response("Forbidden"),
-                "404": _response("NotFound"),
-                "422": _response("Invalid"),
+                "401": response("Unauthorized"),
+                "403": response("Forbidden"),
+                "404": response("NotFound"),
+                "422": response("Invalid"),
             },
         },
     },
@@ -456,7 +421,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "security": [],
             "responses": {
                 "200": _REGISTRATION_OK,
-                "404": _response("NotFound"),
+                "404": response("NotFound"),
                 "429": _RATE_LIMITED,
             },  # fmt: skip
         },
@@ -467,7 +432,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "security": [],
             "responses": {
                 "200": _REGISTRATION_OK,
-                "404": _response("NotFound"),
+                "404": response("NotFound"),
                 "429": _RATE_LIMITED,
             },  # fmt: skip
         },
@@ -493,10 +458,12 @@ OPENAPI_PATHS: dict[str, Any] = {
             },
             "responses": {
                 "200": _REGISTRATION_OK,
-                "400": _response("BadRequest"),
-                "404": _response("NotFound"),
-                "409": _error("The event has started or is cancelled.", "registration_closed"),
-                "422": _response("Invalid"),
+                "400": response("BadRequest"),
+                "404": response("NotFound"),
+                "409": error_response(
+                    "The event has started or is cancelled.", "registration_closed"
+                ),
+                "422": response("Invalid"),
                 "429": _RATE_LIMITED,
             },
         },
@@ -546,11 +513,11 @@ OPENAPI_PATHS: dict[str, Any] = {
                         }
                     },
                 },
-                "400": _response("BadRequest"),
-                "401": _response("Unauthorized"),
-                "403": _response("Forbidden"),
-                "404": _response("NotFound"),
-                "422": _response("Invalid"),
+                "400": response("BadRequest"),
+                "401": response("Unauthorized"),
+                "403": response("Forbidden"),
+                "404": response("NotFound"),
+                "422": response("Invalid"),
             },
         },
     },
