@@ -25,6 +25,7 @@ import logging
 import random
 import signal
 import smtplib
+import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -449,6 +450,8 @@ def retry_failed(message_ids: list[int] | None = None) -> int:
 @with_appcontext
 def worker_command(once: bool, interval: float) -> None:
     """Send queued email (to MAIL_SERVER, or as .eml files when none is set)."""
+    # Flask-Mail gives smtplib no timeout; without one a hung mail server stalls the worker.
+    socket.setdefaulttimeout(float(current_app.config["MAIL_TIMEOUT"]))
     target = current_app.config.get("MAIL_SERVER")
     where = f"{target}:{current_app.config['MAIL_PORT']}" if target else str(outbox_dir())
     if once:

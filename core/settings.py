@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USE_SSL": False,
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
+    "MAIL_TIMEOUT": 30,  # seconds the worker waits on the SMTP server
     "MAIL_DEFAULT_SENDER": "Mötesplats <noreply@motesplats.example>",
     "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would otherwise drop mail when TESTING
     "MAIL_OUTBOX_DIR": None,  # .eml files when no MAIL_SERVER; default instance/mail

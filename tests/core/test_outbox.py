@@ -325,6 +325,29 @@ def test_without_mail_server_messages_become_eml_files(app: Flask) -> None:
     assert app.test_cli_runner().invoke(args=["worker", "--once"]).output.startswith("Sent 0")
 
 
+def test_a_mail_server_that_never_answers_does_not_stall_the_worker(mail_app: Any) -> None:
+    """A server that accepts the connection and then says nothing: the worker gives up after
+    MAIL_TIMEOUT, keeps the message for a later attempt, and goes on."""
+    import socket as sockets
+
+    listener = sockets.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    app = mail_app(listener.getsockname()[1], MAIL_TIMEOUT=1)
+    queue(1)
+    try:
+        started = time.monotonic()
+        result = app.test_cli_runner().invoke(args=["worker", "--once"])
+        assert result.exit_code == 0, result.output
+        assert time.monotonic() - started < 10
+    finally:
+        sockets.setdefaulttimeout(None)
+        listener.close()
+    [message] = rows()
+    assert message.status == "queued" and message.attempts == 1
+    assert "timed out" in (message.last_error or "").lower()
+
+
 # --- the organiser page ---------------------------------------------------------------------
 
 
