@@ -27,6 +27,7 @@ from flask_login import current_user, login_required
 from core.db import db, utcnow
 from core.errors import NotFound, ServiceError
 from core.models import Organiser
+from core.page_cache import cached_for_visitors
 from events import services
 from events.forms import COMMON_TIMEZONES, ConfirmForm, EventForm, SessionForm
 from events.models import FORMATS, KINDS, LANGUAGES, TARGET_GROUPS, Event, Session
@@ -76,16 +77,19 @@ def _event_list(past: bool) -> ResponseReturnValue:
 
 
 @bp.route("/")
+@cached_for_visitors
 def index() -> ResponseReturnValue:
     return _event_list(past=False)
 
 
 @bp.route("/past")
+@cached_for_visitors
 def past() -> ResponseReturnValue:
     return _event_list(past=True)
 
 
 @bp.route("/events/<slug>")
+@cached_for_visitors
 def detail(slug: str) -> ResponseReturnValue:
     event = services.get_public_event(slug)
     return render_template(

@@ -45,6 +45,7 @@ def base_config(url: str, instance: Path) -> dict[str, Any]:
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": None,
         "PUBLIC_BASE_URL": "http://localhost",
+        "PUBLIC_PAGE_CACHE_SECONDS": 0,  # tests see every change at once; test_page_cache.py
         "MAIL_OUTBOX_DIR": str(instance / "mail"),
     }
 

@@ -42,6 +42,7 @@ def gunicorn_server(
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-server-secret",
             "RATELIMIT_ENABLED": "false",
+            "PUBLIC_PAGE_CACHE_SECONDS": "0",
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         }
     )
