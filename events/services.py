@@ -638,14 +638,10 @@ def organiser_events(organiser: Organiser) -> list[Event]:
             )
         )
     now = utcnow()
-    upcoming = sa.case((Event.ends_at >= now, 0), else_=1)
-    # Upcoming ascending, then past descending by start.
-    past_key = sa.case((Event.ends_at < now, Event.starts_at), else_=None)
-    query = query.order_by(upcoming, Event.starts_at.asc(), past_key.desc())
-    events = list(db.session.scalars(query))
-    return [e for e in events if e.ends_at >= now] + sorted(
-        (e for e in events if e.ends_at < now), key=lambda e: e.starts_at, reverse=True
-    )
+    events = list(db.session.scalars(query.order_by(Event.starts_at, Event.id)))
+    upcoming = [e for e in events if e.ends_at >= now]
+    past = [e for e in events if e.ends_at < now]
+    return upcoming + past[::-1]
 
 
 @functools.lru_cache(maxsize=2048)

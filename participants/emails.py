@@ -156,7 +156,7 @@ def waitlisted(registration: Registration) -> None:
         registration,
         "waitlisted",
         _l("You are on the waiting list: %(title)s", title=title),
-        reason=getattr(registration, "full_reason", None),
+        reason=registration.full_reason,
     )
 
 

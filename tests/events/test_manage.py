@@ -293,12 +293,18 @@ def test_list_of_events_nearest_first(signed_in):
     later = (utcnow() + timedelta(days=40)).date().isoformat()
     sooner = (utcnow() + timedelta(days=5)).date().isoformat()
     past_day = (utcnow() - timedelta(days=5)).date().isoformat()
-    for title, day in (("Later", later), ("Past", past_day), ("Sooner", sooner)):
+    long_ago = (utcnow() - timedelta(days=50)).date().isoformat()
+    for title, day in (
+        ("Long ago", long_ago),
+        ("Later", later),
+        ("Past", past_day),
+        ("Sooner", sooner),
+    ):
         create(signed_in, title=title, starts_at=f"{day}T09:00", ends_at=f"{day}T12:00")
 
     html = signed_in.get("/manage/").get_data(as_text=True)
     order = re.findall(r'<th scope="row"><a href="/manage/events/[^"]+">([^<]+)</a>', html)
-    assert order == ["Sooner", "Later", "Past"]
+    assert order == ["Sooner", "Later", "Past", "Long ago"]  # upcoming nearest first, then past
 
 
 # --- the agenda ------------------------------------------------------------------------------
