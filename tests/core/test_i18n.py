@@ -4,11 +4,11 @@ time conventions of each language."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.i18n import format_span, zone_label
+from core.i18n import format_day, format_span, zone_label
 
 
 def html_lang(response) -> str:
@@ -73,7 +73,33 @@ END = datetime(2026, 12, 13, 14, 30, tzinfo=UTC)
     ],
 )
 def test_span_in_each_language(app, lang, expected):
-    assert format_span(START, END, "Europe/Stockholm", lang) == expected
+    assert format_span(START, END, "Europe/Stockholm", lang) == expected, (
+        f"{lang}: a date in a heading, a fact box or a list reads {expected!r} "
+        "(DOMAIN.md; the patterns are in core/i18n.py)"
+    )
+
+
+FINNISH_RULE = (
+    "Finnish dates standing alone use the nominative weekday (sunnuntai), not the essive "
+    "(sunnuntaina): the pattern is 'cccc', the stand-alone form (core/i18n.py)"
+)
+
+
+def test_finnish_dates_standing_alone_use_the_nominative_weekday(app):
+    """Every date the app writes stands alone (a heading, "When:", a line in a list), so the
+    weekday is in the nominative. Babel 2.19's format form ('EEEE') writes the essive."""
+    monday = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    weekdays = [format_day(monday + timedelta(days=n), "fi").split()[0] for n in range(7)]
+    assert weekdays == [
+        "maanantai",
+        "tiistai",
+        "keskiviikko",
+        "torstai",
+        "perjantai",
+        "lauantai",
+        "sunnuntai",
+    ], f"{FINNISH_RULE}; got {weekdays}"
+    assert format_day(START, "fi") == "sunnuntai 13.12.2026", FINNISH_RULE
 
 
 def test_span_in_the_events_own_zone(app):
