@@ -5,13 +5,40 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test test-postgres test-browser lint format worker bench translations clean
+.PHONY: run test test-postgres test-browser lint format worker bench translations lock clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+# .venv holds exactly requirements.lock (every package pinned with its hashes), then the app
+# itself as an editable install without dependencies (--no-build-isolation: the build tool,
+# setuptools, comes from the lock too). pip-sync takes out what the lock no longer names.
+# Runs again whenever the lock or the packaging files change.
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip-sync --quiet requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Resolve the dependencies of pyproject.toml (runtime and the dev extra) anew into
+# requirements.lock, keeping every pin that still fits; `make lock UPGRADE=1` moves them all
+# to the newest releases, `make lock UPGRADE=flask` one package. It asks PyPI alone, whatever
+# the machine's pip configuration adds (PIP_CONFIG_FILE=/dev/null), so the lock names no
+# local mirror. It needs only pip-tools, installed into .venv if missing, so it works even
+# when the lock itself is broken (delete it, or take one side of a merge, then run this).
+LOCK_TOOL := $(BIN)/pip-compile
+UPGRADE ?=
+lock:
+	@! grep -qE '^(<<<<<<<|=======|>>>>>>>)' requirements.lock 2>/dev/null || { echo \
+		"requirements.lock has merge conflict markers: git checkout --theirs requirements.lock," \
+		"then make lock again" >&2; exit 1; }
+	test -x $(LOCK_TOOL) || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
+		$(BIN)/python -m pip install --quiet "pip-tools>=7.4,<8"; }
+	env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL -u PIP_CONSTRAINT \
+		PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" \
+		$(LOCK_TOOL) --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --extra dev \
+		$(if $(filter 1,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p))) \
+		--output-file requirements.lock pyproject.toml
+	@echo "requirements.lock refreshed: review 'git diff requirements.lock', run make test"
 
 compile: $(STAMP)
 	$(BIN)/pybabel -q compile -d translations
