@@ -40,22 +40,20 @@ lock:
 		--output-file requirements.lock pyproject.toml
 	@echo "requirements.lock refreshed: review 'git diff requirements.lock', run make test"
 
-compile: $(STAMP)
-	$(BIN)/pybabel -q compile -d translations
-
-run: compile
+# The app compiles its message catalogues itself when it starts (core/catalogues.py).
+run: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) demo-data --if-empty
 	$(FLASK) worker & WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
 	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
-worker: compile
+worker: $(STAMP)
 	$(FLASK) worker
 
-test: compile
+test: $(STAMP)
 	$(BIN)/pytest -q
 
-test-postgres: compile
+test-postgres: $(STAMP)
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	$(BIN)/pytest -q
 
@@ -64,7 +62,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-test-browser: compile node_modules/.package-lock.json
+test-browser: $(STAMP) node_modules/.package-lock.json
 	$(BIN)/pytest -q -m browser tests/browser
 
 lint: $(STAMP)
@@ -75,7 +73,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: compile
+bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 translations: $(STAMP)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_timezone_name
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
+
+from core.catalogues import ensure_compiled
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -96,7 +100,22 @@ def zone_label(tz: str, moment: datetime, lang: str | None = None) -> str | None
     return f"{get_timezone_name(zone, 'long', locale=lang)} ({tz})"
 
 
+def compile_catalogues(app: Flask) -> None:
+    """Compile each .po whose .mo is missing or older (a checkout; a wheel ships them compiled).
+
+    Without a .mo, Flask-Babel silently serves the English msgids: that is how `pip install -e .`
+    and `flask run` used to serve English. A directory that cannot be written is reported."""
+    for directory in app.extensions["babel"].translation_directories:
+        try:
+            ensure_compiled(Path(directory))
+        except OSError as error:
+            logging.getLogger(__name__).warning(
+                "message catalogues in %s could not be compiled: %s", directory, error
+            )
+
+
 def init_app(app: Flask) -> None:
+    compile_catalogues(app)
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["short_day"] = format_short_day
     app.jinja_env.filters["clock"] = format_clock

@@ -3,11 +3,17 @@ time conventions of each language."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from babel.support import Translations
+from flask_babel import gettext as _
 
+from core.catalogues import ensure_compiled
 from core.i18n import format_day, format_span, zone_label
 
 
@@ -129,3 +135,44 @@ def test_translated_swedish_interface(client):
     footer = html[html.index("<footer") :]
     assert re.search(r'<a href="/accessibility">Tillgänglighet</a>', footer)
     assert "Upcoming events" not in html
+
+
+# --- compiled catalogues: every way of starting the app serves Swedish ---------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_catalogues_are_compiled_when_missing_or_older_than_their_po(tmp_path):
+    """Only the .po files are in git; the app compiles a .mo that is missing or stale when it
+    starts, so `pip install -e .` and `flask run` (or gunicorn) do not fall back to the
+    English msgids."""
+    folder = tmp_path / "translations"
+    shutil.copytree(ROOT / "translations", folder, ignore=shutil.ignore_patterns("*.mo"))
+    written = ensure_compiled(folder)
+    assert sorted(mo.parent.parent.name for mo in written) == ["en", "fi", "sv"]
+    sv = folder / "sv" / "LC_MESSAGES"
+    with (sv / "messages.mo").open("rb") as mo:
+        assert Translations(mo).gettext("Accessibility") == "Tillgänglighet"
+
+    assert ensure_compiled(folder) == []  # up to date: nothing is written
+
+    po = sv / "messages.po"
+    po.write_text(
+        po.read_text(encoding="utf-8").replace('msgstr "Tillgänglighet"', 'msgstr "Tillgängligt"'),
+        encoding="utf-8",
+    )
+    later = (sv / "messages.mo").stat().st_mtime + 10
+    os.utime(po, (later, later))
+    assert ensure_compiled(folder) == [sv / "messages.mo"]
+    with (sv / "messages.mo").open("rb") as mo:
+        assert Translations(mo).gettext("Accessibility") == "Tillgängligt"
+
+
+def test_app_start_compiles_a_missing_catalogue(tmp_path, make_app):
+    """create_app() compiles the catalogues of every translation directory it is given."""
+    folder = tmp_path / "translations"
+    shutil.copytree(ROOT / "translations", folder, ignore=shutil.ignore_patterns("*.mo"))
+    fresh = make_app(BABEL_TRANSLATION_DIRECTORIES=str(folder))
+    assert (folder / "sv" / "LC_MESSAGES" / "messages.mo").exists()
+    with fresh.test_request_context("/"):
+        assert str(_("Accessibility")) == "Tillgänglighet"
