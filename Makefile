@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test test-postgres test-browser lint format worker bench translations lock clean
+.PHONY: run test test-postgres test-browser lint format worker bench translations lock wheel clean
 
 # .venv holds exactly requirements.lock (every package pinned with its hashes), then the app
-# itself as an editable install without dependencies (--no-build-isolation: the build tool,
-# setuptools, comes from the lock too). pip-sync takes out what the lock no longer names.
-# Runs again whenever the lock or the packaging files change.
-$(STAMP): requirements.lock pyproject.toml
+# itself as an editable install without dependencies (--no-build-isolation: setup.py's build
+# tools, setuptools and Babel, come from the lock too). pip-sync takes out what the lock no
+# longer names. Runs again whenever the lock or the packaging files change.
+$(STAMP): requirements.lock pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip-sync --quiet requirements.lock
@@ -39,6 +39,10 @@ lock:
 		$(if $(filter 1,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p))) \
 		--output-file requirements.lock pyproject.toml
 	@echo "requirements.lock refreshed: review 'git diff requirements.lock', run make test"
+
+# A wheel of the app in dist/ (templates, static files, compiled translations, migrations).
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
 
 # The app compiles its message catalogues itself when it starts (core/catalogues.py).
 run: $(STAMP)
@@ -82,4 +86,4 @@ translations: $(STAMP)
 	$(BIN)/python translations/complete_en.py
 
 clean:
-	rm -rf $(VENV) instance/motesplats.sqlite
+	rm -rf $(VENV) instance/motesplats.sqlite build dist
