@@ -10,12 +10,15 @@ FLASK := $(BIN)/flask --app app
 # .venv holds exactly requirements.lock (every package pinned with its hashes), then the app
 # itself as an editable install without dependencies (--no-build-isolation: setup.py's build
 # tools, setuptools and Babel, come from the lock too). pip-sync takes out what the lock no
-# longer names. Runs again whenever the lock or the packaging files change.
+# longer names; pip check then fails, naming the package, when pyproject.toml asks for one
+# the lock lacks. Runs again whenever the lock or the packaging files change.
 $(STAMP): requirements.lock pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip-sync --quiet requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m pip check || { echo "requirements.lock does not hold what" \
+		"pyproject.toml asks for: run make lock" >&2; exit 1; }
 	touch $(STAMP)
 
 # Resolve the dependencies of pyproject.toml (runtime and the dev extra) anew into

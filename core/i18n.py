@@ -20,7 +20,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Every date these produce stands alone: a heading, a label, a fact box ("When:"), a line in a
 # list ("sunnuntai 13.12.2026 klo 9.00–15.30"). So the weekday is the stand-alone form, `cccc`:
 # in Finnish the nominative "sunnuntai", which is right for a date standing alone. The format
-# form `EEEE` is the one CLDR means inside a sentence, and since Babel 2.19 (CLDR 47) it is the
+# form `EEEE` is the one CLDR means inside a sentence, and since Babel 2.19 (CLDR 49) it is the
 # essive "sunnuntaina" ("on Sunday") in Finnish, wrong in a heading. Swedish and English have
 # one form for both ("söndag", "Sunday"). The Finnish sentences that embed a date are worded
 # around it ("Tapahtuman ajankohta: %(span)s"), so the nominative is right there too; a
