@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import sysconfig
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from app import create_app
 from core.db import db
@@ -153,3 +158,29 @@ def test_app_with_no_configuration_speaks_swedish(
         with flask_app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_the_lock_holds_every_declared_dependency_in_its_range() -> None:
+    """requirements.lock pins each dependency pyproject.toml declares (runtime and dev) at a
+    version the declared range allows; a branch that adds or narrows one without `make lock`
+    fails here with what to do."""
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        project = tomllib.load(f)["project"]
+    declared = [Requirement(r) for r in project["dependencies"]]
+    declared += [Requirement(r) for r in project["optional-dependencies"]["dev"]]
+    pins = {
+        canonicalize_name(name): Version(version)
+        for name, version in re.findall(
+            r"^([A-Za-z0-9._-]+)==([^\s;\\]+)",
+            (ROOT / "requirements.lock").read_text(encoding="utf-8"),
+            re.MULTILINE,
+        )
+    }
+    wrong = []
+    for requirement in declared:
+        pinned = pins.get(canonicalize_name(requirement.name))
+        if pinned is None:
+            wrong.append(f"{requirement} is not in requirements.lock")
+        elif not requirement.specifier.contains(pinned, prereleases=True):
+            wrong.append(f"{requirement} but requirements.lock pins {pinned}")
+    assert not wrong, "run `make lock` and commit requirements.lock:\n" + "\n".join(wrong)
