@@ -5,30 +5,62 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test test-postgres test-browser lint format worker bench translations clean
+.PHONY: run test test-postgres test-browser lint format worker bench translations lock wheel clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+# .venv holds exactly requirements.lock (every package pinned with its hashes), then the app
+# itself as an editable install without dependencies (--no-build-isolation: setup.py's build
+# tools, setuptools and Babel, come from the lock too). pip-sync takes out what the lock no
+# longer names; pip check then fails, naming the package, when pyproject.toml asks for one
+# the lock lacks. Runs again whenever the lock or the packaging files change.
+$(STAMP): requirements.lock pyproject.toml setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip-sync --quiet requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m pip check || { echo "requirements.lock does not hold what" \
+		"pyproject.toml asks for: run make lock" >&2; exit 1; }
 	touch $(STAMP)
 
-compile: $(STAMP)
-	$(BIN)/pybabel -q compile -d translations
+# Resolve the dependencies of pyproject.toml (runtime and the dev extra) anew into
+# requirements.lock, keeping every pin that still fits; `make lock UPGRADE=1` moves them all
+# to the newest releases, `make lock UPGRADE=flask` one package. It asks PyPI alone, whatever
+# the machine's pip configuration adds (PIP_CONFIG_FILE=/dev/null), so the lock names no
+# local mirror. It needs only pip-tools, installed into .venv if missing, so it works even
+# when the lock itself is broken (delete it, or take one side of a merge, then run this).
+LOCK_TOOL := $(BIN)/pip-compile
+UPGRADE ?=
+lock:
+	@! grep -qE '^(<<<<<<<|=======|>>>>>>>)' requirements.lock 2>/dev/null || { echo \
+		"requirements.lock has merge conflict markers: git checkout --theirs requirements.lock," \
+		"then make lock again" >&2; exit 1; }
+	test -x $(LOCK_TOOL) || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
+		$(BIN)/python -m pip install --quiet "pip-tools>=7.4,<8"; }
+	env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL -u PIP_CONSTRAINT \
+		PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" \
+		$(LOCK_TOOL) --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --extra dev \
+		$(if $(filter 1,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p))) \
+		--output-file requirements.lock pyproject.toml
+	@echo "requirements.lock refreshed: review 'git diff requirements.lock', run make test"
 
-run: compile
+# A wheel of the app in dist/ (templates, static files, compiled translations, migrations).
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
+
+# The app compiles its message catalogues itself when it starts (core/catalogues.py).
+run: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) demo-data --if-empty
 	$(FLASK) worker & WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
 	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
-worker: compile
+worker: $(STAMP)
 	$(FLASK) worker
 
-test: compile
+test: $(STAMP)
 	$(BIN)/pytest -q
 
-test-postgres: compile
+test-postgres: $(STAMP)
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	$(BIN)/pytest -q
 
@@ -37,7 +69,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-test-browser: compile node_modules/.package-lock.json
+test-browser: $(STAMP) node_modules/.package-lock.json
 	$(BIN)/pytest -q -m browser tests/browser
 
 lint: $(STAMP)
@@ -48,7 +80,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: compile
+bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 translations: $(STAMP)
@@ -57,4 +89,4 @@ translations: $(STAMP)
 	$(BIN)/python translations/complete_en.py
 
 clean:
-	rm -rf $(VENV) instance/motesplats.sqlite
+	rm -rf $(VENV) instance/motesplats.sqlite build dist

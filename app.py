@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -12,8 +13,19 @@ from core.extensions import babel, csrf, limiter, login_manager, mail, migrate
 from core.settings import load_config
 
 
+def files_root() -> Path:
+    """Where templates/, static/, translations/ and migrations/ are: motesplats_files/ beside
+    this module when it was installed from a wheel (setup.py puts them there), else this
+    module's own folder (a checkout, or an editable install of one)."""
+    here = Path(__file__).resolve().parent
+    installed = here / "motesplats_files"
+    return installed if installed.is_dir() else here
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # Flask finds templates/ and static/ under root_path, Flask-Babel translations/, and
+    # Flask-Migrate is pointed at migrations/ there below.
+    app = Flask(__name__, root_path=str(files_root()), instance_relative_config=True)
     load_config(app, config)
 
     db.init_app(app)

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_timezone_name
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 
+from core.catalogues import ensure_compiled
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # Per language: a date pattern for Babel and how a clock time is written (DOMAIN.md).
-_DATE_PATTERN = {"sv": "EEEE d MMMM y", "en": "EEEE d MMMM y", "fi": "EEEE d.M.y"}
+#
+# Every date these produce stands alone: a heading, a label, a fact box ("When:"), a line in a
+# list ("sunnuntai 13.12.2026 klo 9.00–15.30"). So the weekday is the stand-alone form, `cccc`:
+# in Finnish the nominative "sunnuntai", which is right for a date standing alone. The format
+# form `EEEE` is the one CLDR means inside a sentence, and since Babel 2.19 (CLDR 49) it is the
+# essive "sunnuntaina" ("on Sunday") in Finnish, wrong in a heading. Swedish and English have
+# one form for both ("söndag", "Sunday"). The Finnish sentences that embed a date are worded
+# around it ("Tapahtuman ajankohta: %(span)s"), so the nominative is right there too; a
+# sentence that wants "sunnuntaina" needs a pattern of its own with `EEEE`.
+# tests/core/test_i18n.py states this rule, so a Babel upgrade that changes it fails there.
+_DATE_PATTERN = {"sv": "cccc d MMMM y", "en": "cccc d MMMM y", "fi": "cccc d.M.y"}
 _SHORT_DATE_PATTERN = {"sv": "d MMM y", "en": "d MMM y", "fi": "d.M.y"}
 _TIME_PREFIX = {"sv": "kl. ", "en": "", "fi": "klo "}
 _TIME_SEP = {"sv": ".", "en": ":", "fi": "."}
@@ -86,7 +100,22 @@ def zone_label(tz: str, moment: datetime, lang: str | None = None) -> str | None
     return f"{get_timezone_name(zone, 'long', locale=lang)} ({tz})"
 
 
+def compile_catalogues(app: Flask) -> None:
+    """Compile each .po whose .mo is missing or older (a checkout; a wheel ships them compiled).
+
+    Without a .mo, Flask-Babel silently serves the English msgids: that is how `pip install -e .`
+    and `flask run` used to serve English. A directory that cannot be written is reported."""
+    for directory in app.extensions["babel"].translation_directories:
+        try:
+            ensure_compiled(Path(directory))
+        except OSError as error:
+            logging.getLogger(__name__).warning(
+                "message catalogues in %s could not be compiled: %s", directory, error
+            )
+
+
 def init_app(app: Flask) -> None:
+    compile_catalogues(app)
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["short_day"] = format_short_day
     app.jinja_env.filters["clock"] = format_clock

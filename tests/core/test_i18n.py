@@ -3,12 +3,18 @@ time conventions of each language."""
 
 from __future__ import annotations
 
+import os
 import re
-from datetime import UTC, datetime
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from babel.support import Translations
+from flask_babel import gettext as _
 
-from core.i18n import format_span, zone_label
+from core.catalogues import ensure_compiled
+from core.i18n import format_day, format_span, zone_label
 
 
 def html_lang(response) -> str:
@@ -73,7 +79,33 @@ END = datetime(2026, 12, 13, 14, 30, tzinfo=UTC)
     ],
 )
 def test_span_in_each_language(app, lang, expected):
-    assert format_span(START, END, "Europe/Stockholm", lang) == expected
+    assert format_span(START, END, "Europe/Stockholm", lang) == expected, (
+        f"{lang}: a date in a heading, a fact box or a list reads {expected!r} "
+        "(DOMAIN.md; the patterns are in core/i18n.py)"
+    )
+
+
+FINNISH_RULE = (
+    "Finnish dates standing alone use the nominative weekday (sunnuntai), not the essive "
+    "(sunnuntaina): the pattern is 'cccc', the stand-alone form (core/i18n.py)"
+)
+
+
+def test_finnish_dates_standing_alone_use_the_nominative_weekday(app):
+    """Every date the app writes stands alone (a heading, "When:", a line in a list), so the
+    weekday is in the nominative. Babel 2.19's format form ('EEEE') writes the essive."""
+    monday = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    weekdays = [format_day(monday + timedelta(days=n), "fi").split()[0] for n in range(7)]
+    assert weekdays == [
+        "maanantai",
+        "tiistai",
+        "keskiviikko",
+        "torstai",
+        "perjantai",
+        "lauantai",
+        "sunnuntai",
+    ], f"{FINNISH_RULE}; got {weekdays}"
+    assert format_day(START, "fi") == "sunnuntai 13.12.2026", FINNISH_RULE
 
 
 def test_span_in_the_events_own_zone(app):
@@ -103,3 +135,44 @@ def test_translated_swedish_interface(client):
     footer = html[html.index("<footer") :]
     assert re.search(r'<a href="/accessibility">Tillgänglighet</a>', footer)
     assert "Upcoming events" not in html
+
+
+# --- compiled catalogues: every way of starting the app serves Swedish ---------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_catalogues_are_compiled_when_missing_or_older_than_their_po(tmp_path):
+    """Only the .po files are in git; the app compiles a .mo that is missing or stale when it
+    starts, so `pip install -e .` and `flask run` (or gunicorn) do not fall back to the
+    English msgids."""
+    folder = tmp_path / "translations"
+    shutil.copytree(ROOT / "translations", folder, ignore=shutil.ignore_patterns("*.mo"))
+    written = ensure_compiled(folder)
+    assert sorted(mo.parent.parent.name for mo in written) == ["en", "fi", "sv"]
+    sv = folder / "sv" / "LC_MESSAGES"
+    with (sv / "messages.mo").open("rb") as mo:
+        assert Translations(mo).gettext("Accessibility") == "Tillgänglighet"
+
+    assert ensure_compiled(folder) == []  # up to date: nothing is written
+
+    po = sv / "messages.po"
+    po.write_text(
+        po.read_text(encoding="utf-8").replace('msgstr "Tillgänglighet"', 'msgstr "Tillgängligt"'),
+        encoding="utf-8",
+    )
+    later = (sv / "messages.mo").stat().st_mtime + 10
+    os.utime(po, (later, later))
+    assert ensure_compiled(folder) == [sv / "messages.mo"]
+    with (sv / "messages.mo").open("rb") as mo:
+        assert Translations(mo).gettext("Accessibility") == "Tillgängligt"
+
+
+def test_app_start_compiles_a_missing_catalogue(tmp_path, make_app):
+    """create_app() compiles the catalogues of every translation directory it is given."""
+    folder = tmp_path / "translations"
+    shutil.copytree(ROOT / "translations", folder, ignore=shutil.ignore_patterns("*.mo"))
+    fresh = make_app(BABEL_TRANSLATION_DIRECTORIES=str(folder))
+    assert (folder / "sv" / "LC_MESSAGES" / "messages.mo").exists()
+    with fresh.test_request_context("/"):
+        assert str(_("Accessibility")) == "Tillgänglighet"

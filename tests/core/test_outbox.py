@@ -124,6 +124,10 @@ def test_email_is_rendered_in_the_persons_language(app: Flask, tmp_path: Path) -
         "fi": "sunnuntai 13.12.2026",
     }
     outbox = {"sv": "Utkorg", "en": "Outbox", "fi": "Lähtevät viestit"}
+    rule = (
+        "Finnish dates standing alone use the nominative weekday (sunnuntai), "
+        "not the essive (sunnuntaina)"
+    )
 
     # The page is in English; each email follows its recipient's language.
     with app.test_request_context("/?lang=en"):
@@ -131,7 +135,7 @@ def test_email_is_rendered_in_the_persons_language(app: Flask, tmp_path: Path) -
         for language, day in expected.items():
             subject = LazyString(lambda: f"{_l('Outbox')} {format_day(moment)}")
             message = queue_email("p@example.se", "when", language, subject, moment=moment)
-            assert message.body_text.strip() == day
+            assert message.body_text.strip() == day, f"{language}: {day!r} ({rule})"
             assert f'<html lang="{language}">' in message.body_html
             assert f"<p>{day}</p>" in message.body_html
             assert message.subject == f"{outbox[language]} {day}"
@@ -139,7 +143,7 @@ def test_email_is_rendered_in_the_persons_language(app: Flask, tmp_path: Path) -
 
     # Outside a request (the worker, the CLI) too, with absolute links from PUBLIC_BASE_URL.
     message = queue_email("p@example.se", "when", "fi", "Aihe", moment=moment)
-    assert message.body_text.strip() == expected["fi"]
+    assert message.body_text.strip() == expected["fi"], rule
     assert 'href="http://localhost/privacy"' in message.body_html
     db.session.rollback()
 
