@@ -17,11 +17,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from core.addresses import InvalidEmail, normalise_email
 from core.db import db, utcnow, write_transaction
 from core.errors import Conflict, NotFound, ServiceError, ValidationError
 from core.identifiers import COUNTRIES, InvalidOrgNumber, normalise_org_number
@@ -157,11 +157,11 @@ def parse_registration(event: Event, data: Mapping[str, Any], *, any_group: bool
     elif len(name) > 200:
         errors["name"] = _l("At most %(n)s characters.", n=200)
 
-    email = _str(data.get("email")).lower()
+    email = _str(data.get("email"))
     try:
-        email = validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        errors["email"] = _l("Enter a valid email address, such as name@example.se.")
+        email = normalise_email(email)  # NFKC, lower case: a full-width copy is the same
+    except InvalidEmail as err:
+        errors["email"] = err.args[0]
 
     org_name = _str(organisation.get("name"))
     if not org_name:
