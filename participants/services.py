@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -362,9 +362,36 @@ def _active_registration(event: Event, email: str) -> Registration | None:
     )
 
 
+# Asking again with a registered address sends the manage link at most this often, so that
+# nobody can fill a registrant's inbox; the answer is the same whether it was sent or not.
+MANAGE_LINK_INTERVAL = timedelta(minutes=10)
+
+
+def _claim_manage_link_resend(registration_id: int) -> bool:
+    """Take the right to send the manage link now; False when it went out less than
+    MANAGE_LINK_INTERVAL ago. One conditional UPDATE, so of concurrent attempts exactly one
+    wins on either database (PostgreSQL re-checks the condition once the row is free)."""
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(Registration)
+        .where(
+            Registration.id == registration_id,
+            sa.or_(
+                Registration.manage_link_sent_at.is_(None),
+                Registration.manage_link_sent_at <= now - MANAGE_LINK_INTERVAL,
+            ),
+        )
+        .values(manage_link_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 def _already_registered(existing: Registration) -> AlreadyRegistered:
-    """Send the manage link again; say nothing more about the earlier registration."""
-    emails.manage_link(existing)
+    """Send the manage link again (at most once per MANAGE_LINK_INTERVAL); say nothing more
+    about the earlier registration."""
+    if _claim_manage_link_resend(existing.id):
+        emails.manage_link(existing)
     db.session.commit()
     return AlreadyRegistered(
         _l(
