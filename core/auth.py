@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import g, request
 from flask_babel import lazy_gettext as _l
 
+from core.addresses import email_key
 from core.db import db, write_transaction
 from core.errors import ServiceError, ValidationError
 from core.extensions import login_manager
@@ -24,7 +25,7 @@ def load_organiser(organiser_id: str) -> Organiser | None:
 
 
 def find_organiser(email: str) -> Organiser | None:
-    return db.session.scalar(sa.select(Organiser).where(Organiser.email == email.strip().lower()))
+    return db.session.scalar(sa.select(Organiser).where(Organiser.email == email_key(email)))
 
 
 def authenticate(email: str, password: str) -> Organiser | None:
@@ -36,7 +37,7 @@ def authenticate(email: str, password: str) -> Organiser | None:
 
 @write_transaction()
 def create_organiser(email: str, name: str, password: str, admin: bool = False) -> Organiser:
-    email = email.strip().lower()
+    email = email_key(email)
     if find_organiser(email):
         raise ValidationError({"email": _l("An organiser with this email already exists.")})
     if len(password) < 8:

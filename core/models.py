@@ -83,5 +83,7 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a worker's lease
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # Why a message failed for good without more attempts (core.outbox.PERMANENT_FAILURES).
+    failure_reason: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,7 +10,13 @@ worker`) then sends what is due:
 2. send the batch over one SMTP connection (Flask-Mail), or write `.eml` files when no
    MAIL_SERVER is configured;
 3. mark each message `sent`, or count the attempt, keep the error and reschedule it with
-   exponential backoff and full jitter; `failed` after OUTBOX_MAX_ATTEMPTS.
+   exponential backoff and full jitter; `failed` after OUTBOX_MAX_ATTEMPTS. A message that
+   can never go out as it is (PERMANENT_FAILURES) is `failed` at once, with its reason.
+
+Addresses: the SMTP envelope carries the domain in IDNA (anna@xn--malm-8qa.se), which every
+server takes. A local part outside ASCII (åsa.öberg@…) is sent with SMTPUTF8 (RFC 6531: the
+envelope and the headers in UTF-8) when the server offers it; when it does not, no retry can
+help, so the message fails at once ("smtputf8") and the rest of the batch goes on.
 
 The lease value doubles as the claim's identity: a worker only sends a message while its own
 lease is still running, and only updates rows whose `claimed_until` still equals the lease it
@@ -21,6 +27,7 @@ over after its lease ran out.
 from __future__ import annotations
 
 import base64
+import email.policy
 import logging
 import random
 import signal
@@ -29,6 +36,9 @@ import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -38,9 +48,10 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask.cli import with_appcontext
 from flask_babel import force_locale
-from flask_mail import Message
+from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateNotFound
 
+from core.addresses import UnsendableAddress, needs_smtputf8, smtp_address
 from core.db import db, utcnow, write_transaction
 from core.extensions import mail
 from core.models import OutboxMessage
@@ -54,6 +65,26 @@ DEFAULT_LEASE_SECONDS = 300
 LEASE_MARGIN = timedelta(seconds=30)
 # Errors kept on a row are cut to this length.
 MAX_ERROR_LENGTH = 2000
+
+# Why a message failed for good, at its first attempt (OutboxMessage.failure_reason); the
+# outbox page shows the text, `last_error` keeps the server's or library's own words.
+PERMANENT_FAILURES = {
+    "smtputf8": _l(
+        "The mail server does not accept international addresses (SMTPUTF8), and this "
+        "address has letters other than a–z before the @. Turn on SMTPUTF8 on the mail "
+        "server, then retry the message."
+    ),
+    "address": _l("No mail server can take this address (its domain is not valid)."),
+}
+
+
+class PermanentFailure(Exception):
+    """Sending this message can never succeed as it is: fail it now, do not retry."""
+
+    def __init__(self, reason: str, error: str) -> None:
+        super().__init__(error)
+        self.reason = reason  # a key of PERMANENT_FAILURES
+        self.error = error
 
 
 # --- queueing -------------------------------------------------------------------------------
@@ -229,7 +260,13 @@ def backoff_delay(attempts: int) -> float:
 
 def _mark_sent(message: _Claimed, lease: datetime) -> bool:
     return _update_claimed(
-        message.id, lease, status="sent", sent_at=utcnow(), claimed_until=None, last_error=None
+        message.id,
+        lease,
+        status="sent",
+        sent_at=utcnow(),
+        claimed_until=None,
+        last_error=None,
+        failure_reason=None,
     )
 
 
@@ -250,6 +287,22 @@ def _record_failure(message: _Claimed, lease: datetime, error: str) -> None:
     _update_claimed(message.id, lease, **values)
 
 
+def _record_permanent_failure(
+    message: _Claimed, lease: datetime, failure: PermanentFailure
+) -> None:
+    """Failed at once, never retried by the worker (an administrator may retry it by hand)."""
+    log.error("outbox message %s cannot be sent (%s): %s", message.id, failure.reason, failure)
+    _update_claimed(
+        message.id,
+        lease,
+        status="failed",
+        attempts=message.attempts + 1,
+        last_error=failure.error[:MAX_ERROR_LENGTH],
+        failure_reason=failure.reason,
+        claimed_until=None,
+    )
+
+
 def _release(message: _Claimed, lease: datetime) -> None:
     """Give a message back untried (its attempt not counted), due at once."""
     _update_claimed(
@@ -260,37 +313,78 @@ def _release(message: _Claimed, lease: datetime) -> None:
 # --- sending --------------------------------------------------------------------------------
 
 
-def _sender_domain() -> str:
-    sender = current_app.config.get("MAIL_DEFAULT_SENDER") or "motesplats.example"
-    address = sender if isinstance(sender, str) else sender[-1]
-    return address.rsplit("@", 1)[-1].strip(" >") or "motesplats.example"
+def _sender() -> tuple[str, str]:
+    """MAIL_DEFAULT_SENDER as (display name, address): "Name <address>", a tuple or an address."""
+    sender = current_app.config.get("MAIL_DEFAULT_SENDER") or "noreply@motesplats.example"
+    if isinstance(sender, tuple | list):
+        return str(sender[0]), str(sender[-1])
+    name, address = parseaddr(sender)
+    return name, address or "noreply@motesplats.example"
 
 
-def build_message(message: _Claimed) -> Message:
-    """The Flask-Mail message: text and HTML alternatives, then the attachments."""
-    mail_message = Message(
-        subject=message.subject,
-        recipients=[message.recipient],
-        body=message.body_text,
-        html=message.body_html,
-        extra_headers={"X-Outbox-Id": str(message.id)},
-    )
+@dataclass
+class OutgoingMail:
+    """One outbox row as an email, with its SMTP envelope."""
+
+    mail: EmailMessage
+    sender: str  # MAIL FROM
+    recipient: str  # RCPT TO: the domain in IDNA
+    international: bool  # the envelope needs SMTPUTF8
+
+    def as_bytes(self) -> bytes:
+        """The message as it goes out: headers in UTF-8 (RFC 6532) only when international."""
+        if self.international:
+            return self.mail.as_bytes(policy=self.mail.policy.clone(utf8=True))
+        return self.mail.as_bytes()
+
+
+def _content_type(value: str) -> tuple[str, str, dict[str, str]]:
+    header = email.policy.default.header_factory("content-type", value)
+    return header.maintype, header.subtype, dict(header.params)
+
+
+def build_message(message: _Claimed) -> OutgoingMail:
+    """The email: text and HTML alternatives, then the attachments; PermanentFailure when the
+    address has no form a mail server could take."""
+    try:
+        recipient = smtp_address(message.recipient)
+        international = needs_smtputf8(message.recipient)
+        name, sender_address = _sender()
+        sender = smtp_address(sender_address)
+    except UnsendableAddress as err:
+        raise PermanentFailure("address", f"UnsendableAddress: {err}") from err
+
+    mail = EmailMessage(policy=email.policy.SMTP)
+    mail["Subject"] = message.subject
+    mail["From"] = Address(display_name=name, addr_spec=sender)
+    # ASCII when it can be (the IDNA domain); as typed, in UTF-8, when it needs SMTPUTF8.
+    mail["To"] = message.recipient.strip() if international else recipient
+    mail["Date"] = formatdate(localtime=True)
     # One Message-ID per outbox row, so a receiving system can recognise a repeat.
-    mail_message.msgId = (
-        f"<outbox-{message.id}.{int(message.created_at.timestamp())}@{_sender_domain()}>"
-    )
+    domain = sender.rsplit("@", 1)[-1]
+    mail["Message-ID"] = f"<outbox-{message.id}.{int(message.created_at.timestamp())}@{domain}>"
+    mail["X-Outbox-Id"] = str(message.id)
+    # Quoted-printable: 7-bit safe on a server without 8BITMIME, readable in the source.
+    mail.set_content(message.body_text, cte="quoted-printable")
+    if message.body_html is not None:
+        mail.add_alternative(message.body_html, subtype="html", cte="quoted-printable")
     for attachment in message.attachments:
+        maintype, subtype, params = _content_type(attachment["content_type"])
         data = attachment["data"]
-        content_type = attachment["content_type"]
         if attachment.get("encoding") == "base64":
             payload: bytes = base64.b64decode(data)
         else:
-            # Bytes, so non-ASCII text is sent as UTF-8 (Flask-Mail base64-encodes it).
-            payload = data.encode("utf-8")
-            if content_type.startswith("text/") and "charset=" not in content_type:
-                content_type += "; charset=utf-8"
-        mail_message.attach(attachment["filename"], content_type, payload)
-    return mail_message
+            payload = data.encode("utf-8")  # text is sent as UTF-8, base64-encoded
+            if maintype == "text":
+                params.setdefault("charset", "utf-8")
+        mail.add_attachment(
+            payload,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+            params=params,
+        )
+    return OutgoingMail(mail, sender, recipient, international)
 
 
 def outbox_dir() -> Path:
@@ -299,12 +393,12 @@ def outbox_dir() -> Path:
     )
 
 
-def _write_eml(message: _Claimed, mail_message: Message) -> Path:
+def _write_eml(message: _Claimed, outgoing: OutgoingMail) -> Path:
     folder = outbox_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{message.id:08d}-{message.kind}.eml"
     temporary = path.with_suffix(".eml.tmp")
-    temporary.write_bytes(mail_message.as_bytes())
+    temporary.write_bytes(outgoing.as_bytes())
     temporary.replace(path)
     return path
 
@@ -320,6 +414,9 @@ def _deliver_to_files(lease: datetime, batch: list[_Claimed]) -> int:
             break  # the lease ran out: leave the rest to whoever takes them over
         try:
             _write_eml(message, build_message(message))
+        except PermanentFailure as failure:
+            _record_permanent_failure(message, lease, failure)
+            continue
         except Exception as err:  # a bad row must not stop the others
             _record_failure(message, lease, f"{type(err).__name__}: {err}")
             continue
@@ -332,6 +429,21 @@ def _is_connection_error(err: BaseException) -> bool:
     if isinstance(err, smtplib.SMTPServerDisconnected):
         return True
     return isinstance(err, OSError) and not isinstance(err, smtplib.SMTPException)
+
+
+def _send(smtp: smtplib.SMTP | None, outgoing: OutgoingMail) -> None:
+    """Send one message over an open session (None: MAIL_SUPPRESS_SEND, nothing goes out).
+
+    smtplib's send_message() asks for SMTPUTF8 (and BODY=8BITMIME) itself when the envelope
+    is not ASCII, and refuses, before a word is sent, when the server does not offer it: the
+    session stays usable for the rest of the batch. (Flask-Mail's send() uses sendmail(),
+    which does neither.)"""
+    if smtp is None:
+        return
+    try:
+        smtp.send_message(outgoing.mail, outgoing.sender, [outgoing.recipient])
+    except smtplib.SMTPNotSupportedError as err:
+        raise PermanentFailure("smtputf8", f"{type(err).__name__}: {err}") from err
 
 
 def _deliver_over_smtp(lease: datetime, batch: list[_Claimed]) -> int:
@@ -349,7 +461,11 @@ def _deliver_over_smtp(lease: datetime, batch: list[_Claimed]) -> int:
                     pending = []
                     break
                 try:
-                    connection.send(build_message(message))
+                    _send(connection.host, build_message(message))
+                except PermanentFailure as failure:
+                    pending.pop(0)
+                    _record_permanent_failure(message, lease, failure)
+                    continue
                 except Exception as err:
                     if _is_connection_error(err):
                         raise  # the rest of the batch is handled below
@@ -424,7 +540,13 @@ def retry_failed(message_ids: list[int] | None = None) -> int:
     query = (
         sa.update(OutboxMessage)
         .where(OutboxMessage.status == "failed")
-        .values(status="queued", attempts=0, next_attempt_at=utcnow(), claimed_until=None)
+        .values(
+            status="queued",
+            attempts=0,
+            next_attempt_at=utcnow(),
+            claimed_until=None,
+            failure_reason=None,
+        )
         .execution_options(synchronize_session=False)
     )
     if message_ids is not None:

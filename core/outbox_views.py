@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from core.i18n import format_clock, format_short_day
 from core.models import OUTBOX_STATUSES
-from core.outbox import outbox_counts, recent_messages, retry_failed
+from core.outbox import PERMANENT_FAILURES, outbox_counts, recent_messages, retry_failed
 from core.urls import external_url
 
 bp = Blueprint("outbox", __name__, url_prefix="/manage/outbox")
@@ -58,6 +58,7 @@ def index():
         status=status,
         statuses=OUTBOX_STATUSES,
         labels=STATUS_LABELS,
+        reasons=PERMANENT_FAILURES,
         local_time=_local_time,
     )
 

@@ -20,6 +20,7 @@ from flask_babel import lazy_pgettext
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
+from core.addresses import email_key
 from core.db import db, utcnow, write_transaction
 from core.errors import Forbidden, NotFound, ValidationError
 from core.models import Organiser
@@ -334,7 +335,7 @@ def _parse(data: Mapping[str, Any], current: Event | None) -> _Parsed:
             co_organisers = []
             for email in raw:
                 organiser = db.session.scalar(
-                    sa.select(Organiser).where(Organiser.email == str(email).strip().lower())
+                    sa.select(Organiser).where(Organiser.email == email_key(str(email)))
                 )
                 if organiser is None:
                     errors["co_organisers"] = _l(

@@ -72,6 +72,8 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # queue order
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set at check-in
+    # When the manage link was last sent again to someone who asked with this address.
+    manage_link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Why register() put this person on the waiting list (event, quota, session); not stored.
     full_reason = None

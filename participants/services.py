@@ -13,15 +13,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from core.addresses import InvalidEmail, normalise_email
 from core.db import db, utcnow, write_transaction
 from core.errors import Conflict, NotFound, ServiceError, ValidationError
 from core.identifiers import COUNTRIES, InvalidOrgNumber, normalise_org_number
@@ -157,11 +157,11 @@ def parse_registration(event: Event, data: Mapping[str, Any], *, any_group: bool
     elif len(name) > 200:
         errors["name"] = _l("At most %(n)s characters.", n=200)
 
-    email = _str(data.get("email")).lower()
+    email = _str(data.get("email"))
     try:
-        email = validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        errors["email"] = _l("Enter a valid email address, such as name@example.se.")
+        email = normalise_email(email)  # NFKC, lower case: a full-width copy is the same
+    except InvalidEmail as err:
+        errors["email"] = err.args[0]
 
     org_name = _str(organisation.get("name"))
     if not org_name:
@@ -362,9 +362,36 @@ def _active_registration(event: Event, email: str) -> Registration | None:
     )
 
 
+# Asking again with a registered address sends the manage link at most this often, so that
+# nobody can fill a registrant's inbox; the answer is the same whether it was sent or not.
+MANAGE_LINK_INTERVAL = timedelta(minutes=10)
+
+
+def _claim_manage_link_resend(registration_id: int) -> bool:
+    """Take the right to send the manage link now; False when it went out less than
+    MANAGE_LINK_INTERVAL ago. One conditional UPDATE, so of concurrent attempts exactly one
+    wins on either database (PostgreSQL re-checks the condition once the row is free)."""
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(Registration)
+        .where(
+            Registration.id == registration_id,
+            sa.or_(
+                Registration.manage_link_sent_at.is_(None),
+                Registration.manage_link_sent_at <= now - MANAGE_LINK_INTERVAL,
+            ),
+        )
+        .values(manage_link_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 def _already_registered(existing: Registration) -> AlreadyRegistered:
-    """Send the manage link again; say nothing more about the earlier registration."""
-    emails.manage_link(existing)
+    """Send the manage link again (at most once per MANAGE_LINK_INTERVAL); say nothing more
+    about the earlier registration."""
+    if _claim_manage_link_resend(existing.id):
+        emails.manage_link(existing)
     db.session.commit()
     return AlreadyRegistered(
         _l(

@@ -23,6 +23,8 @@ class Received:
     content: bytes
     recipients: list[str]
     peer: Any  # the client's (host, port): one per SMTP session
+    mail_options: list[str] = field(default_factory=list)  # SMTPUTF8, BODY=8BITMIME…
+    sender: str = ""
 
     @cached_property
     def message(self) -> EmailMessage:
@@ -55,7 +57,13 @@ class Collector:
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
         if self.delay:
             await asyncio.sleep(self.delay)
-        received = Received(envelope.original_content, list(envelope.rcpt_tos), session.peer)
+        received = Received(
+            envelope.original_content,
+            list(envelope.rcpt_tos),
+            session.peer,
+            list(envelope.mail_options),
+            envelope.mail_from,
+        )
         with self._lock:
             self.received.append(received)  # parsed when a test reads it, not on the server
         return "250 Message accepted for delivery"
@@ -69,11 +77,16 @@ class Collector:
 
 
 @contextmanager
-def smtp_server(port: int | None = None, **options: Any) -> Iterator[Collector]:
-    """Run an SMTP server on 127.0.0.1 (on `port`, or a free one) while the block runs."""
+def smtp_server(
+    port: int | None = None, *, smtputf8: bool = False, **options: Any
+) -> Iterator[Collector]:
+    """Run an SMTP server on 127.0.0.1 (on `port`, or a free one) while the block runs;
+    `smtputf8`: it offers SMTPUTF8 (international addresses)."""
     collector = Collector(**options)
     collector.port = port or free_port()
-    controller = Controller(collector, hostname="127.0.0.1", port=collector.port)
+    controller = Controller(
+        collector, hostname="127.0.0.1", port=collector.port, enable_SMTPUTF8=smtputf8
+    )
     controller.start()
     try:
         yield collector
