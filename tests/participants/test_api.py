@@ -82,7 +82,7 @@ def test_second_registration_is_409_and_the_link_is_sent_again(client, make_even
         ({"name": "x" * 201}, "name", "At most 200 characters."),
         ({"email": "not-an-email"}, "email", "Enter a valid email address"),
         ({"organisation": {"name": "", "country": "SE"}}, "organisation", "organisation's name"),
-        ({"organisation": "Stockholm"}, "organisation", "organisation's name"),
+        ({"organisation": "Stockholm"}, "organisation", "Expected an object."),
         (
             {"organisation": {"name": "X", "org_number": "212000-0143", "country": "SE"}},
             "org_number",
@@ -104,7 +104,8 @@ def test_second_registration_is_409_and_the_link_is_sent_again(client, make_even
         ({"role": "r" * 201}, "role", "At most 200 characters."),
         ({"language": "de"}, "language", "Swedish, English or Finnish"),
         ({"sessions": [999999]}, "sessions", "event's agenda"),
-        ({"sessions": "1"}, "sessions", "event's agenda"),
+        ({"sessions": "1"}, "sessions", "Must be a list."),
+        ({"sessions": ["1"]}, "sessions[0]", "Must be a whole number."),
         ({"needs": "n" * 2001}, "needs", "At most 2000 characters."),
     ],
 )
