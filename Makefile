@@ -58,3 +58,9 @@ translations: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance/motesplats.sqlite
+
+# schemathesis against /api/v1/openapi.json under gunicorn, anonymous and with a token
+# (SQLite; PostgreSQL when TEST_DATABASE_URL is set).
+.PHONY: test-fuzz
+test-fuzz: compile
+	$(BIN)/pytest -q -m fuzz tests/api/test_fuzz.py

@@ -10,6 +10,7 @@ core/openapi.py writes into the OpenAPI document.
         return reply(event_detail(event), 201)
 
 Before the view runs, the decorator
+- answers 404 when a path parameter holds NUL or a lone surrogate (nothing has such a name);
 - checks the token (``auth="token"``: 401 without a valid one, the organiser in
   ``g.organiser``; ``"optional"``: the same when an Authorization header is sent, else None);
 - reads the query into the ``query`` model and passes it as ``query=``;
@@ -35,7 +36,7 @@ from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticUndefined
 
 from core.auth import organiser_from_token
-from core.errors import ServiceError, ValidationError
+from core.errors import NotFound, ServiceError, ValidationError
 from core.schemas import Input, Output, Query
 from core.text import is_bad_text
 
@@ -127,6 +128,9 @@ def operation(
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if any(isinstance(v, str) and is_bad_text(v) for v in kwargs.values()):
+                # Nothing is stored under such a name (PostgreSQL cannot even be asked).
+                raise NotFound(_l("The page you asked for does not exist."))
             if auth == "token" or (auth == "optional" and request.headers.get("Authorization")):
                 g.organiser = organiser_from_token()
             elif auth == "optional":
@@ -234,8 +238,9 @@ def parse_body(model: type[Input], *, required: bool = True) -> dict[str, Any]:
 
 
 def parse_query(model: type[Query]) -> Query:
-    """The query string read into model (422 naming each bad parameter)."""
-    args = {key: value for key, value in request.args.items() if value != ""}
+    """The query string read into model (422 naming each bad parameter; an empty value is a
+    bad one too, as the document says)."""
+    args = request.args.to_dict()
     for key, value in args.items():
         if is_bad_text(key) or is_bad_text(value):
             raise ValidationError({field_name((key,)): BAD_TEXT})

@@ -160,9 +160,19 @@ class SessionInput(Input):
     ends_at: MomentInput
     room: StrictStr | None = doc(default=None, maxLength=100)
     capacity: StrictInt | None = doc(default=None, **_COUNT)
-    speakers: (
-        list[Annotated[SpeakerInput, _object_from_text("name")]] | None
-    ) = doc(default=None, description="Objects, or names as text.")  # fmt: skip
+    speakers: list[Annotated[SpeakerInput, _object_from_text("name")]] | None = doc(
+        default=None,
+        description="Objects, or names as text.",
+        anyOf=[
+            {
+                "type": "array",
+                "items": {
+                    "anyOf": [{"$ref": "#/components/schemas/SpeakerInput"}, {"type": "string"}]
+                },
+            },
+            {"type": "null"},
+        ],
+    )
 
 
 _TARGET_GROUPS_DOC = {

@@ -638,3 +638,19 @@ def test_type_errors_are_translated_not_pydantics(client, auth):
     assert "sessions[0].title" in fields  # missing ones are named with the wrong ones
     assert "venue" in fields
     assert not any("Input should" in message for message in fields.values())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/events/%00",
+        "/api/v1/events/a%00b/registrations",
+        "/api/v1/registrations/%00",
+        "/api/v1/events?city=%00",
+    ],
+)
+def test_nul_in_a_path_or_query_is_a_4xx_on_every_database(client, auth, path):
+    response = client.get(path, headers=auth)
+
+    assert response.status_code in (404, 422)
+    assert response.get_json()["error"]["code"] in ("not_found", "invalid")
