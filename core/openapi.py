@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, jsonify
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -42,6 +42,7 @@ def _models(reply: Reply) -> tuple[type[BaseModel], ...]:
 
 
 def _response(status: int, reply: Reply) -> dict[str, Any]:
+    # An error answer with the shared description is a reference to the shared response.
     if reply.model is None and reply.schema is None and status in ERROR_RESPONSES:
         name, description, _code = ERROR_RESPONSES[status]
         if reply.description == description:
@@ -146,8 +147,8 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for path, method, arguments, spec in specs:
         paths.setdefault(path, {})[method] = _operation(spec, arguments, schemas)
-    for spec_path in [s for s in schemas if s.endswith("Query")]:
-        del schemas[spec_path]  # queries are documented as parameters
+    for query in {spec.query for *_rest, spec in specs if spec.query is not None}:
+        schemas.pop(query.__name__, None)  # a query is documented as its parameters
     base = external_url("events.index").rstrip("/")
     return {
         "openapi": "3.1.0",
@@ -201,6 +202,4 @@ def openapi_document() -> dict[str, Any]:
     responses={200: Reply("The OpenAPI 3.1 document.", schema={"type": "object"})},
 )
 def document() -> Response:
-    from flask import jsonify
-
     return jsonify(openapi_document())

@@ -181,3 +181,9 @@ def test_the_schemas_required_fields_are_the_services(
     assert response.status_code == 422
     required = set(document["components"]["schemas"][schema]["required"])
     assert set(response.get_json()["error"]["fields"]) == required
+
+
+def test_the_documented_limits_are_the_services():
+    from events import schemas, services
+
+    assert schemas.MAX_NUMBER == services.MAX_NUMBER
