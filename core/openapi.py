@@ -71,9 +71,12 @@ def _query_parameters(spec: Operation, schemas: dict[str, Any]) -> list[dict[str
     required = set(schema.get("required", []))
     parameters = []
     for name, prop in schema["properties"].items():
+        options = [o for o in prop.get("anyOf", []) if o != {"type": "null"}]
+        if len(options) == 1:  # "or None" means left out: a query has no null
+            prop = {**options[0], **{k: v for k, v in prop.items() if k != "anyOf"}}
+        description = prop.get("description")
         prop = {k: v for k, v in prop.items() if k not in ("title", "description")}
         parameter = {"name": name, "in": "query", "required": name in required, "schema": prop}
-        description = schema["properties"][name].get("description")
         if description:
             parameter["description"] = description
         parameters.append(parameter)
