@@ -303,3 +303,23 @@ def test_openapi_describes_every_registration_endpoint(client):
     assert "post" in paths["/api/v1/registrations/{token}/check-in"]
     for name in ("RegistrationInput", "Registration", "RegistrationCreated"):
         assert name in document["components"]["schemas"]
+
+
+@pytest.mark.parametrize(("name", "field"), [("Anna\u0000", "name"), ("a\ud800", "name")])
+def test_nul_or_a_lone_surrogate_in_a_registration_is_422_and_nothing_is_written(
+    client, make_event, name, field
+):
+    import json
+
+    event = make_event()
+    before = row_counts()
+    response = client.post(
+        f"/api/v1/events/{event.slug}/registrations",
+        data=json.dumps(person(1, name=name)),  # ensure_ascii: the surrogate as \\ud800
+        content_type="application/json",
+        headers=EN,
+    )
+
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {field}
+    assert row_counts() == before
