@@ -90,3 +90,9 @@ translations: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance/motesplats.sqlite build dist
+
+# schemathesis against /api/v1/openapi.json under gunicorn, anonymous and with a token
+# (SQLite; PostgreSQL when TEST_DATABASE_URL is set).
+.PHONY: test-fuzz
+test-fuzz: $(STAMP)
+	$(BIN)/pytest -q -m fuzz tests/api/test_fuzz.py

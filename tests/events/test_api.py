@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -235,7 +237,7 @@ def test_unknown_event_is_404(client):
 def test_event_summary_for_other_features(make_event):
     event = make_event(format="online", venue=None)
 
-    summary = event_summary(event)
+    summary = event_summary(event).model_dump(mode="json")
 
     assert summary["slug"] == event.slug
     assert summary["venue"] is None
@@ -337,7 +339,7 @@ def test_create_needs_a_valid_token(client, organiser, headers):
         ({"title": 42}, "title"),
         ({"target_groups": [{"code": "astronauts"}]}, "target_groups"),
         ({"target_groups": "supplier"}, "target_groups"),
-        ({"target_groups": [{"code": "supplier", "quota": "many"}]}, "target_groups"),
+        ({"target_groups": [{"code": "supplier", "quota": "many"}]}, "target_groups[0].quota"),
         ({"capacity": "abc"}, "capacity"),
         ({"capacity": -5}, "capacity"),
         ({"capacity": 10**12}, "capacity"),
@@ -506,3 +508,149 @@ def test_wrong_method_is_a_json_405(client):
 
     assert response.status_code == 405
     assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+# --- what the document promised (issue 6) ----------------------------------------------------
+
+
+def test_create_without_target_groups_admits_every_group(client, auth, document_schema):
+    from events.models import TARGET_GROUPS
+
+    data = event_data()
+    del data["target_groups"]
+
+    response = client.post("/api/v1/events", json=data, headers=auth)
+
+    assert response.status_code == 201, response.get_json()
+    groups = response.get_json()["target_groups"]
+    assert groups == [{"code": code, "quota": None} for code in TARGET_GROUPS]
+    documented = document_schema("EventCreate")["properties"]["target_groups"]
+    assert documented["default"] == list(TARGET_GROUPS)
+    assert "target_groups" not in document_schema("EventCreate")["required"]
+
+
+@pytest.fixture
+def document_schema(client):
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    return schemas.__getitem__
+
+
+def test_every_time_in_the_api_has_the_events_offset(client, auth):
+    """Registration and check-in times too, not only the event's (they came in UTC)."""
+    data = event_data(timezone="Europe/Helsinki")
+    event = client.post("/api/v1/events", json=data, headers=auth).get_json()
+    person = {
+        "name": "Aino",
+        "email": "aino@example.fi",
+        "organisation": {"name": "Helsingin kaupunki", "country": "FI"},
+        "target_group": "supplier",
+    }
+    created = client.post(f"/api/v1/events/{event['slug']}/registrations", json=person)
+    token = created.get_json()["token"]
+    checked = client.post(f"/api/v1/registrations/{token}/check-in", headers=auth).get_json()
+    listing = client.get(f"/api/v1/events/{event['slug']}/registrations", headers=auth).get_json()
+    [row] = listing["registrations"]
+
+    moments = [event["starts_at"], checked["attended_at"], row["registered_at"]]
+    moments += [row["attended_at"], listing["event"]["starts_at"]]
+    for moment in moments:
+        parsed = datetime.fromisoformat(moment)
+        offset = parsed.astimezone(ZoneInfo("Europe/Helsinki")).utcoffset()
+        assert parsed.utcoffset() == offset, moment
+        assert offset in (timedelta(hours=2), timedelta(hours=3))
+
+
+# --- bodies that cannot be read or stored ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"title": "a\\ud800"}', "title"),
+        ('{"title": "a\\u0000b"}', "title"),
+        ('{"venue": {"city": "\\udc00"}}', "venue.city"),
+        ('{"sessions": [{"title": "x\\u0000"}]}', "sessions[0].title"),
+        ('{"co_organisers": ["a@b.se", "\\ud83d"]}', "co_organisers[1]"),
+        ('{"unknown\\u0000": 1}', "unknown\\x00"),
+    ],
+)
+def test_nul_and_lone_surrogates_are_422_naming_the_field(client, auth, body, field):
+    response = client.post(
+        "/api/v1/events",
+        data=body,
+        content_type="application/json",
+        headers={**auth, "Accept-Language": "en"},
+    )
+
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid"
+    assert error["fields"] == {
+        field: "This text holds a character that cannot be stored (NUL or a lone surrogate)."
+    }
+    assert _count_events() == 0
+
+
+def test_a_pair_of_surrogate_escapes_is_one_character_and_fine(client, auth):
+    response = client.post(
+        "/api/v1/events",
+        data=json.dumps(event_data(title="Möte \U0001f600"), ensure_ascii=True),
+        content_type="application/json",
+        headers=auth,
+    )
+
+    assert response.status_code == 201
+    assert response.get_json()["title"] == "Möte \U0001f600"
+
+
+@pytest.mark.parametrize("lang", ["sv", "fi", "en"])
+def test_a_body_that_is_not_utf8_is_400_in_the_callers_language(client, auth, lang):
+    response = client.post(
+        f"/api/v1/events?lang={lang}",
+        data='{"title": "Möte"}'.encode("latin-1"),
+        content_type="application/json",
+        headers=auth,
+    )
+
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "malformed_json"
+    expected = {
+        "sv": "Innehållet är inte giltig UTF-8.",
+        "fi": "Sisältö ei ole kelvollista UTF-8:aa.",
+        "en": "The body is not valid UTF-8.",
+    }
+    assert error["message"] == expected[lang]
+
+
+def test_type_errors_are_translated_not_pydantics(client, auth):
+    response = client.post(
+        "/api/v1/events",
+        json=event_data(title=42, capacity="many", sessions=[{"id": "x"}], venue=[]),
+        headers={**auth, "Accept-Language": "fi"},
+    )
+
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert fields["title"] == "Arvon on oltava tekstiä."
+    assert fields["capacity"] == "Arvon on oltava kokonaisluku."
+    assert fields["sessions[0].id"] == "Arvon on oltava kokonaisluku."
+    assert "sessions[0].title" in fields  # missing ones are named with the wrong ones
+    assert "venue" in fields
+    assert not any("Input should" in message for message in fields.values())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/events/%00",
+        "/api/v1/events/a%00b/registrations",
+        "/api/v1/registrations/%00",
+        "/api/v1/events?city=%00",
+    ],
+)
+def test_nul_in_a_path_or_query_is_a_4xx_on_every_database(client, auth, path):
+    response = client.get(path, headers=auth)
+
+    assert response.status_code in (404, 422)
+    assert response.get_json()["error"]["code"] in ("not_found", "invalid")

@@ -82,7 +82,7 @@ def test_second_registration_is_409_and_the_link_is_sent_again(client, make_even
         ({"name": "x" * 201}, "name", "At most 200 characters."),
         ({"email": "not-an-email"}, "email", "Enter a valid email address"),
         ({"organisation": {"name": "", "country": "SE"}}, "organisation", "organisation's name"),
-        ({"organisation": "Stockholm"}, "organisation", "organisation's name"),
+        ({"organisation": "Stockholm"}, "organisation", "Expected an object."),
         (
             {"organisation": {"name": "X", "org_number": "212000-0143", "country": "SE"}},
             "org_number",
@@ -104,7 +104,8 @@ def test_second_registration_is_409_and_the_link_is_sent_again(client, make_even
         ({"role": "r" * 201}, "role", "At most 200 characters."),
         ({"language": "de"}, "language", "Swedish, English or Finnish"),
         ({"sessions": [999999]}, "sessions", "event's agenda"),
-        ({"sessions": "1"}, "sessions", "event's agenda"),
+        ({"sessions": "1"}, "sessions", "Must be a list."),
+        ({"sessions": ["1"]}, "sessions[0]", "Must be a whole number."),
         ({"needs": "n" * 2001}, "needs", "At most 2000 characters."),
     ],
 )
@@ -302,3 +303,23 @@ def test_openapi_describes_every_registration_endpoint(client):
     assert "post" in paths["/api/v1/registrations/{token}/check-in"]
     for name in ("RegistrationInput", "Registration", "RegistrationCreated"):
         assert name in document["components"]["schemas"]
+
+
+@pytest.mark.parametrize(("name", "field"), [("Anna\u0000", "name"), ("a\ud800", "name")])
+def test_nul_or_a_lone_surrogate_in_a_registration_is_422_and_nothing_is_written(
+    client, make_event, name, field
+):
+    import json
+
+    event = make_event()
+    before = row_counts()
+    response = client.post(
+        f"/api/v1/events/{event.slug}/registrations",
+        data=json.dumps(person(1, name=name)),  # ensure_ascii: the surrogate as \\ud800
+        content_type="application/json",
+        headers=EN,
+    )
+
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {field}
+    assert row_counts() == before

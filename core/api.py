@@ -1,0 +1,297 @@
+"""How a JSON API v1 view is declared: one ``@operation`` says who may call it, what it takes
+and what it answers, and that declaration is both what the view runs and what
+core/openapi.py writes into the OpenAPI document.
+
+    @bp.post("/events")
+    @operation("createEvent", tags=["events"], summary="Create an event.", auth="token",
+               body=EventCreate, responses={201: Reply("Created.", EventDetail)})
+    def create_event(body: dict) -> Response:
+        event = services.create_event(g.organiser, body)
+        return reply(event_detail(event), 201)
+
+Before the view runs, the decorator
+- answers 404 when a path parameter holds NUL or a lone surrogate (nothing has such a name);
+- checks the token (``auth="token"``: 401 without a valid one, the organiser in
+  ``g.organiser``; ``"optional"``: the same when an Authorization header is sent, else None);
+- reads the query into the ``query`` model and passes it as ``query=``;
+- reads the JSON body (400 ``malformed_json`` when it is not UTF-8, not JSON or not an object;
+  422 naming the field when a string holds NUL or a lone surrogate), checks its JSON types
+  against the ``body`` model (422 naming each field, messages translated) and passes the
+  body as a plain dict, ``body=``, with the model's declared defaults filled in. The services
+  take that dict and apply the rules, as they do for the HTML forms.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, Literal
+
+from flask import Response, g, jsonify, request
+from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
+from pydantic_core import PydanticUndefined
+
+from core.auth import organiser_from_token
+from core.errors import NotFound, ServiceError, ValidationError
+from core.schemas import Input, Output, Query
+from core.text import is_bad_text
+
+Auth = Literal["public", "token", "optional"]
+
+
+@dataclass
+class Reply:
+    """One documented answer: a description, and the model (or models, any of which) of its
+    body; no model means the Error schema. headers: name -> description (a URI)."""
+
+    description: str
+    model: type[BaseModel] | tuple[type[BaseModel], ...] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    schema: dict[str, Any] | None = None  # a raw JSON Schema instead of a model
+
+
+@dataclass
+class Operation:
+    operation_id: str
+    summary: str
+    tags: list[str]
+    auth: Auth
+    body: type[Input] | None
+    body_required: bool
+    query: type[Query] | None
+    responses: dict[int, Reply]
+
+
+# Path parameters are the same wherever they appear: features describe each name once.
+PATH_PARAMETERS: dict[str, dict[str, Any]] = {}
+
+# The shared error answers, by status, in components.responses.
+ERROR_RESPONSES: dict[int, tuple[str, str, str]] = {
+    400: ("BadRequest", "The body is not UTF-8, not valid JSON or not a JSON object.",
+          "malformed_json"),
+    401: ("Unauthorized", "No API token, or one that is not valid.", "unauthorized"),
+    403: ("Forbidden", "The token's organiser may not do this.", "forbidden"),
+    404: ("NotFound", "No such thing (drafts do not exist for the public).", "not_found"),
+    409: ("Conflict", "The request conflicts with the current state.", "conflict"),
+    413: ("TooLarge", "The body is larger than the server accepts.", "too_large"),
+    422: ("Invalid", "Some fields need correcting; `fields` names each.", "invalid"),
+    429: ("RateLimited", "Too many requests from this address; wait a minute.", "rate_limited"),
+}  # fmt: skip
+
+
+def describe_path_parameter(name: str, description: str, **schema: Any) -> None:
+    PATH_PARAMETERS[name] = {"description": description, "schema": schema}
+
+
+def operation(
+    operation_id: str,
+    *,
+    summary: str,
+    tags: list[str],
+    responses: dict[int, Reply | str],
+    auth: Auth = "public",
+    body: type[Input] | None = None,
+    body_required: bool = True,
+    query: type[Query] | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an API view (see the module's docstring). responses: the answers this view
+    gives itself; a string is an Error answer with that description. The errors the
+    declaration implies (400, 413 and 422 for a body, 422 for a query, 401 for a token) are
+    added."""
+    documented: dict[int, Reply] = {
+        status: Reply(item) if isinstance(item, str) else item for status, item in responses.items()
+    }
+    implied = []
+    if body is not None:
+        implied += [400, 413, 422]
+    if query is not None:
+        implied.append(422)
+    if auth != "public":
+        implied.append(401)
+    for status in implied:
+        documented.setdefault(status, Reply(ERROR_RESPONSES[status][1]))
+    spec = Operation(
+        operation_id,
+        summary,
+        tags,
+        auth,
+        body,
+        body_required,
+        query,
+        dict(sorted(documented.items())),
+    )
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if any(isinstance(v, str) and is_bad_text(v) for v in kwargs.values()):
+                # Nothing is stored under such a name (PostgreSQL cannot even be asked).
+                raise NotFound(_l("The page you asked for does not exist."))
+            if auth == "token" or (auth == "optional" and request.headers.get("Authorization")):
+                g.organiser = organiser_from_token()
+            elif auth == "optional":
+                g.organiser = None
+            if query is not None:
+                kwargs["query"] = parse_query(query)
+            if body is not None:
+                kwargs["body"] = parse_body(body, required=body_required)
+            return view(*args, **kwargs)
+
+        wrapper.openapi = spec  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def reply(model: Output, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """The model as the JSON answer."""
+    response = jsonify(model.model_dump(mode="json"))
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+# --- reading the request ---------------------------------------------------------------------
+
+
+def _malformed(message: Any) -> ServiceError:
+    return ServiceError(message, code="malformed_json", status=400)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_body(*, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object (an empty one when the body is empty and not required), or
+    400 malformed_json: not UTF-8, not JSON (NaN and Infinity are not JSON), or not an object.
+    A string anywhere in it (keys too) holding NUL or a lone surrogate is a 422 naming it."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if required:
+            raise _malformed(_l("The body must be a JSON object."))
+        return {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _malformed(_l("The body is not valid UTF-8.")) from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise _malformed(_l("The body is not valid JSON.")) from None
+    if not isinstance(data, dict):
+        raise _malformed(_l("The body must be a JSON object."))
+    bad = _first_bad_text(data)
+    if bad is not None:
+        raise ValidationError({field_name(bad): BAD_TEXT})
+    return data
+
+
+BAD_TEXT = _l("This text holds a character that cannot be stored (NUL or a lone surrogate).")
+
+
+def _first_bad_text(value: Any, loc: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+    if isinstance(value, str):
+        return loc if is_bad_text(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if is_bad_text(key):
+                return (*loc, key)
+            found = _first_bad_text(item, (*loc, key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _first_bad_text(item, (*loc, index))
+            if found is not None:
+                return found
+    return None
+
+
+def field_name(loc: tuple[Any, ...]) -> str:
+    """A field as the request names it: venue.city, sessions[0].starts_at."""
+    name = ""
+    for part in loc:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            # A key that cannot be shown (NUL, a lone surrogate) is named by its escapes.
+            text = part if not is_bad_text(part) else part.encode("unicode_escape").decode()
+            name = f"{name}.{text}" if name else text
+    return name
+
+
+def parse_body(model: type[Input], *, required: bool = True) -> dict[str, Any]:
+    """The JSON body, its types checked against model, with the model's defaults filled in."""
+    data = json_body(required=required)
+    _check(model, data)
+    for name, info in model.model_fields.items():
+        if name not in data and info.default not in (None, PydanticUndefined):
+            data[name] = info.default
+        elif name not in data and info.default_factory is not None:
+            data[name] = info.default_factory()
+    return data
+
+
+def parse_query(model: type[Query]) -> Query:
+    """The query string read into model (422 naming each bad parameter; an empty value is a
+    bad one too, as the document says)."""
+    args = request.args.to_dict()
+    for key, value in args.items():
+        if is_bad_text(key) or is_bad_text(value):
+            raise ValidationError({field_name((key,)): BAD_TEXT})
+    try:
+        return model.model_validate(args)
+    except PydanticError as err:
+        raise ValidationError(dict(_field_errors(err))) from None
+
+
+def _check(model: type[Input], data: dict[str, Any]) -> None:
+    try:
+        model.model_validate(data)
+    except PydanticError as err:
+        # Only missing fields: the service says so, with every other rule, in one answer.
+        # Wrong types too: this answer names both.
+        only_missing = all(e["type"] == "missing" for e in err.errors())
+        if not (only_missing and model.service_reports_missing):
+            raise ValidationError(dict(_field_errors(err))) from None
+
+
+def _field_errors(err: PydanticError) -> Iterator[tuple[str, Any]]:
+    """pydantic's errors as (field name, translated message); the first one for each field."""
+    seen: set[str] = set()
+    for error in err.errors(include_url=False, include_input=False):
+        name = field_name(tuple(error["loc"]))
+        if name not in seen:
+            seen.add(name)
+            yield name, _message(error)
+
+
+def _message(error: dict[str, Any]) -> Any:
+    """A translated message for a pydantic error (its own English message never leaks)."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "missing":
+        return _l("This field is required.")
+    if kind in ("string_type", "string_unicode"):
+        return _l("Must be text.")
+    if kind in ("int_type", "int_parsing", "int_from_float", "int_parsing_size"):
+        return _l("Must be a whole number.")
+    if kind in ("bool_type", "bool_parsing"):
+        return _l("Give true or false.")
+    if kind in ("list_type", "tuple_type"):
+        return _l("Must be a list.")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return _l("Expected an object.")
+    if kind == "greater_than_equal":
+        return _l("At least %(n)s.", n=ctx.get("ge"))
+    if kind == "less_than_equal":
+        return _l("At most %(n)s.", n=ctx.get("le"))
+    if kind == "string_too_long":
+        return _l("At most %(n)s characters.", n=ctx.get("max_length"))
+    if kind == "choice":
+        return _l("Choose one of: %(choices)s.", choices=ctx.get("choices", ""))
+    return _l("This value is not valid.")
