@@ -30,7 +30,7 @@ from core.openapi import SLUG, error_response, query, ref, response
 from events.api import event_summary, json_body
 from events.models import TARGET_GROUPS
 from events.services import get_managed_event, get_public_event, require_manage
-from participants import services
+from participants import queries, seats, services
 from participants.emails import manage_url
 from participants.models import REGISTRATION_STATUSES, Registration
 
@@ -48,7 +48,7 @@ def registration_view(registration: Registration) -> dict[str, Any]:
     """What the person holding the token sees."""
     return {
         "status": registration.status,
-        "waitlist_position": services.waitlist_position(registration),
+        "waitlist_position": seats.waitlist_position(registration),
         "event": event_summary(registration.event),
         "sessions": _sessions(registration),
         "manage_url": manage_url(registration),
@@ -88,7 +88,7 @@ def registration_for_organiser(
     }
 
 
-def counts_dict(counts: services.Counts) -> dict[str, Any]:
+def counts_dict(counts: queries.Counts) -> dict[str, Any]:
     return {
         "by_status": counts.by_status,
         "by_target_group": counts.by_group,
@@ -118,20 +118,20 @@ def register(slug: str) -> Response:
 @bp.get("/registrations/<token>")
 @limiter.limit(public_limit)
 def get_registration(token: str) -> Response:
-    return jsonify(registration_view(services.get_registration(token)))
+    return jsonify(registration_view(queries.get_registration(token)))
 
 
 @bp.delete("/registrations/<token>")
 @limiter.limit(public_limit)
 def cancel_registration(token: str) -> Response:
-    registration = services.cancel(services.get_registration(token))
+    registration = services.cancel(queries.get_registration(token))
     return jsonify(registration_view(registration))
 
 
 @bp.patch("/registrations/<token>")
 @limiter.limit(public_limit)
 def change_sessions(token: str) -> Response:
-    registration = services.get_registration(token)
+    registration = queries.get_registration(token)
     data = json_body()
     if not isinstance(data.get("sessions"), list):
         raise ValidationError({"sessions": _l("Give the sessions as a list of their ids.")})
@@ -157,16 +157,16 @@ def list_registrations(slug: str) -> Response:
         errors["target_group"] = _l("Choose one of: %(choices)s.", choices=", ".join(TARGET_GROUPS))
     if errors:
         raise ValidationError(errors)
-    filters = services.RegistrationFilters(status=status or None, target_group=group or None)
-    positions = services.waitlist_positions(event)
+    filters = queries.RegistrationFilters(status=status or None, target_group=group or None)
+    positions = seats.waitlist_positions(event)
     return jsonify(
         {
             "event": event_summary(event),
             "registrations": [
                 registration_for_organiser(r, positions)
-                for r in services.list_registrations(event, filters)
+                for r in queries.list_registrations(event, filters)
             ],
-            "counts": counts_dict(services.counts(event)),
+            "counts": counts_dict(queries.counts(event)),
         }
     )
 
@@ -174,7 +174,7 @@ def list_registrations(slug: str) -> Response:
 @bp.post("/registrations/<token>/check-in")
 @token_required
 def check_in(token: str) -> Response:
-    registration = services.get_registration(token)
+    registration = queries.get_registration(token)
     require_manage(g.organiser, registration.event)
     attended = True
     if request.get_data(cache=True).strip():

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from events.models import Event
 from events.services import TARGET_GROUP_LABELS
-from participants import services
+from participants import queries
 from participants.forms import STATUS_LABELS
 from participants.models import Registration
 
@@ -66,8 +66,8 @@ def registration_row(registration: Registration, event: Event) -> list[str]:
     ]
 
 
-def rows(event: Event, filters: services.RegistrationFilters | None = None) -> list[list[str]]:
-    return [registration_row(r, event) for r in services.list_registrations(event, filters)]
+def rows(event: Event, filters: queries.RegistrationFilters | None = None) -> list[list[str]]:
+    return [registration_row(r, event) for r in queries.list_registrations(event, filters)]
 
 
 def _safe_cell(value: str) -> str:
@@ -112,17 +112,17 @@ def to_xlsx(sheet_name: str, table_headers: list[str], table: list[list[Any]]) -
     return buffer.getvalue()
 
 
-def registrations_csv(event: Event, filters: services.RegistrationFilters | None = None) -> str:
+def registrations_csv(event: Event, filters: queries.RegistrationFilters | None = None) -> str:
     return to_csv(headers(), rows(event, filters))
 
 
-def registrations_xlsx(event: Event, filters: services.RegistrationFilters | None = None) -> bytes:
+def registrations_xlsx(event: Event, filters: queries.RegistrationFilters | None = None) -> bytes:
     return to_xlsx(_("Registrations"), headers(), rows(event, filters))
 
 
 def catering_csv(event: Event) -> str:
     """Counts of needs among confirmed people; no names, no emails."""
-    summary = services.needs_summary(event)
+    summary = queries.needs_summary(event)
     table: list[list[Any]] = [[text, n] for text, n in summary.needs]
     table.append([_("Confirmed participants"), summary.confirmed])
     table.append([_("With dietary or accessibility needs"), summary.with_needs])

@@ -42,8 +42,8 @@ from core.urls import external_url
 from events import services as event_services
 from events.calendar import event_calendar
 from events.models import LANGUAGES, Event
-from participants import exports, services
-from participants.emails import registration_uid
+from participants import exports, messaging, queries, seats, services
+from participants.emails import join_url, registration_uid
 from participants.forms import (
     ATTENDED_LABELS,
     COUNTRY_LABELS,
@@ -68,7 +68,7 @@ def _labels() -> dict[str, Any]:
         "STATUS_LABELS": STATUS_LABELS,
         "COUNTRY_LABELS": COUNTRY_LABELS,
         "ATTENDED_LABELS": ATTENDED_LABELS,
-        "FULL_MESSAGES": services.FULL_MESSAGES,
+        "FULL_MESSAGES": seats.FULL_MESSAGES,
         "event_local": event_services.local,
     }
 
@@ -81,7 +81,7 @@ def registration_info(event: Event) -> dict[str, Any]:
     """What the event page shows about registering (templates/participants/
     _event_registration.html): the state and why it is closed, seats left, the waiting list."""
     state = services.registration_state(event)
-    by_status = services.status_counts(event)
+    by_status = queries.status_counts(event)
     return {
         "state": state,
         "message": services.STATE_MESSAGES.get(state),
@@ -132,7 +132,7 @@ def _register_page(
             state=state,
             closed_message=closed_message
             or (services.STATE_MESSAGES.get(state) if state != "open" else None),
-            places_left=services.session_places_left(event),
+            places_left=seats.session_places_left(event),
             chosen={str(v) for v in form.sessions.data or []},
             general_errors=general or [],
         ),
@@ -197,7 +197,6 @@ def _manage_page(
     general: list[str] | None = None,
 ) -> ResponseReturnValue:
     event = registration.event
-    state = services.registration_state(event)
     if form is None:
         form = SessionsForm(formdata=None, sessions=[str(s.id) for s in registration.sessions])
     return (
@@ -205,17 +204,14 @@ def _manage_page(
             "participants/manage.html",
             registration=registration,
             event=event,
-            position=services.waitlist_position(registration),
-            reason=services.waitlist_reason(registration),
-            can_change=bool(event.sessions)
-            and registration.status != "cancelled"
-            and state not in ("started", "cancelled"),
-            show_join=registration.status == "confirmed"
-            and event.format in ("online", "hybrid")
-            and bool(event.online_url),
+            position=seats.waitlist_position(registration),
+            reason=seats.waitlist_reason(registration),
+            can_change=services.may_change_sessions(registration),
+            has_place=services.holds_place(registration),
+            join_url=join_url(registration),
             form=form,
             chosen={str(v) for v in form.sessions.data or []},
-            places_left=services.session_places_left(event),
+            places_left=seats.session_places_left(event),
             general_errors=general or [],
             lang_args=_lang_args(),
         ),
@@ -225,7 +221,7 @@ def _manage_page(
 
 @bp.route("/r/<token>")
 def manage(token: str) -> ResponseReturnValue:
-    registration = services.get_registration(token)
+    registration = queries.get_registration(token)
     with _person_locale(registration):
         return _manage_page(registration)
 
@@ -233,7 +229,7 @@ def manage(token: str) -> ResponseReturnValue:
 @bp.route("/r/<token>/sessions", methods=["POST"])
 @limiter.limit(public_limit)
 def change_sessions(token: str) -> ResponseReturnValue:
-    registration = services.get_registration(token)
+    registration = queries.get_registration(token)
     with _person_locale(registration):
         form = SessionsForm()
         if not form.validate():
@@ -254,7 +250,7 @@ def change_sessions(token: str) -> ResponseReturnValue:
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 @limiter.limit(public_limit, methods=["POST"])
 def cancel(token: str) -> ResponseReturnValue:
-    registration = services.get_registration(token)
+    registration = queries.get_registration(token)
     with _person_locale(registration):
         form = ConfirmForm()
         if request.method == "POST" and registration.status != "cancelled" and form.validate():
@@ -273,15 +269,20 @@ def cancel(token: str) -> ResponseReturnValue:
 
 @bp.route("/r/<token>/ticket")
 def ticket(token: str) -> ResponseReturnValue:
-    registration = services.get_registration(token)
-    checkin_url = external_url("participants_manage.checkin_token", token=token)
-    qr = segno.make_qr(checkin_url, error="m")
+    """The QR code for the door; a waitlisted or cancelled person gets a page saying why
+    there is none (services.holds_place)."""
+    registration = queries.get_registration(token)
+    qr_data_uri = checkin_url = None
+    if services.holds_place(registration):
+        checkin_url = external_url("participants_manage.checkin_token", token=token)
+        qr_data_uri = segno.make_qr(checkin_url, error="m").png_data_uri(scale=5, border=4)
     with _person_locale(registration):
         return render_template(
             "participants/ticket.html",
             registration=registration,
             event=registration.event,
-            qr_data_uri=qr.png_data_uri(scale=5, border=4),
+            has_place=qr_data_uri is not None,
+            qr_data_uri=qr_data_uri,
             checkin_url=checkin_url,
             lang_args=_lang_args(),
         )
@@ -291,9 +292,9 @@ def ticket(token: str) -> ResponseReturnValue:
 def calendar(token: str) -> ResponseReturnValue:
     """The person's own calendar entry (the same UID as in their emails); only a confirmed
     person holds one."""
-    registration = services.get_registration(token)
+    registration = queries.get_registration(token)
     with _person_locale(registration):
-        if registration.status != "confirmed":
+        if not services.holds_place(registration):
             raise Conflict(
                 _("Only a registration with a place has a calendar entry."),
                 code="not_confirmed",
@@ -320,8 +321,41 @@ def _event(slug: str) -> Event:
 
 
 def _filter_args() -> dict[str, str]:
-    keys = ("q", "status", "target_group", "attended")
-    return {k: request.args[k] for k in keys if request.args.get(k)}
+    """The list filters of the address that are kept in links (only the known names)."""
+    return {k: request.args[k] for k in queries.FILTER_KEYS if request.args.get(k)}
+
+
+def _list_filters() -> queries.RegistrationFilters:
+    """The list's filters, validated by the same function as the API's. An unknown value (a
+    stale or hand-edited link) is not applied and the page says so, rather than answering an
+    error page: the organiser still sees the list, and knows it is not filtered that way."""
+    try:
+        return queries.RegistrationFilters.parse(request.args)
+    except ValidationError as err:
+        flash(
+            _(
+                "A filter has an unknown value and is not applied: %(why)s",
+                why=" ".join(str(m) for m in err.fields.values()),
+            ),
+            "error",
+        )
+        known = {k: v for k, v in request.args.items() if k not in err.fields}
+        return queries.RegistrationFilters.parse(known)
+
+
+def _export_filters() -> queries.RegistrationFilters:
+    """An export's filters: an unknown value is refused (422), never widened to everyone, so
+    a file never holds more people than the organiser asked for."""
+    try:
+        return queries.RegistrationFilters.parse(request.args)
+    except ValidationError as err:
+        raise ValidationError(
+            err.fields,
+            _(
+                "A filter has an unknown value, so nothing was exported: %(why)s",
+                why=" ".join(str(m) for m in err.fields.values()),
+            ),
+        ) from None
 
 
 def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
@@ -336,16 +370,16 @@ def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
 @login_required
 def registrations(slug: str) -> ResponseReturnValue:
     event = _event(slug)
-    filters = services.RegistrationFilters.from_args(request.args)
+    filters = _list_filters()
     return render_template(
         "participants/manage_registrations.html",
         event=event,
-        registrations=services.list_registrations(event, filters),
+        registrations=queries.list_registrations(event, filters),
         filters=filters,
         filter_args=_filter_args(),
-        counts=services.counts(event),
-        positions=services.waitlist_positions(event),
-        seats_left=services.seats_left(event),
+        counts=queries.counts(event),
+        positions=seats.waitlist_positions(event),
+        seats_left=seats.seats_left(event),
         statuses=REGISTRATION_STATUSES,
         form=ConfirmForm(),
     )
@@ -355,7 +389,7 @@ def registrations(slug: str) -> ResponseReturnValue:
 @login_required
 def confirm(slug: str, registration_id: int) -> ResponseReturnValue:
     event = _event(slug)
-    registration = services.get_event_registration(event, registration_id)
+    registration = queries.get_event_registration(event, registration_id)
     if ConfirmForm().validate():
         try:
             services.confirm_from_waitlist(registration)
@@ -372,7 +406,7 @@ def confirm(slug: str, registration_id: int) -> ResponseReturnValue:
 @login_required
 def cancel_for(slug: str, registration_id: int) -> ResponseReturnValue:
     event = _event(slug)
-    registration = services.get_event_registration(event, registration_id)
+    registration = queries.get_event_registration(event, registration_id)
     form = ConfirmForm()
     if request.method == "POST" and registration.status != "cancelled" and form.validate():
         services.cancel(registration, by_organiser=True)
@@ -413,7 +447,7 @@ def add(slug: str) -> ResponseReturnValue:
                     _(
                         "%(name)s is on the waiting list: %(why)s",
                         name=registration.name,
-                        why=services.FULL_MESSAGES.get(registration.full_reason or "", ""),
+                        why=seats.FULL_MESSAGES.get(registration.full_reason or "", ""),
                     ),
                     "info",
                 )
@@ -423,7 +457,7 @@ def add(slug: str) -> ResponseReturnValue:
             "participants/manage_add.html",
             event=event,
             form=form,
-            places_left=services.session_places_left(event),
+            places_left=seats.session_places_left(event),
             chosen={str(v) for v in form.sessions.data or []},
             general_errors=general,
         ),
@@ -436,13 +470,13 @@ def add(slug: str) -> ResponseReturnValue:
 def checkin(slug: str) -> ResponseReturnValue:
     event = _event(slug)
     q = (request.args.get("q") or "").strip()[:100]
-    filters = services.RegistrationFilters(status="confirmed", search=q or None)
+    filters = queries.RegistrationFilters(status="confirmed", search=q or None)
     return render_template(
         "participants/checkin.html",
         event=event,
         q=q,
-        registrations=services.list_registrations(event, filters),
-        counts=services.counts(event),
+        registrations=queries.list_registrations(event, filters),
+        counts=queries.counts(event),
         form=ConfirmForm(),
     )
 
@@ -451,7 +485,7 @@ def checkin(slug: str) -> ResponseReturnValue:
 @login_required
 def checkin_mark(slug: str, registration_id: int) -> ResponseReturnValue:
     event = _event(slug)
-    registration = services.get_event_registration(event, registration_id)
+    registration = queries.get_event_registration(event, registration_id)
     attended = request.form.get("attended") == "1"
     if ConfirmForm().validate():
         try:
@@ -474,7 +508,7 @@ def checkin_mark(slug: str, registration_id: int) -> ResponseReturnValue:
 @manage_bp.route("/checkin/<token>")
 @login_required
 def checkin_token(token: str) -> ResponseReturnValue:
-    registration = services.get_registration(token)
+    registration = queries.get_registration(token)
     event_services.require_manage(_me(), registration.event)
     status = 200
     already = registration.attended_at is not None
@@ -500,7 +534,7 @@ def checkin_token(token: str) -> ResponseReturnValue:
 @login_required
 def export_csv(slug: str) -> ResponseReturnValue:
     event = _event(slug)
-    filters = services.RegistrationFilters.from_args(request.args)
+    filters = _export_filters()
     return _download(
         exports.registrations_csv(event, filters),
         f"{event.slug}-registrations.csv",
@@ -512,7 +546,7 @@ def export_csv(slug: str) -> ResponseReturnValue:
 @login_required
 def export_xlsx(slug: str) -> ResponseReturnValue:
     event = _event(slug)
-    filters = services.RegistrationFilters.from_args(request.args)
+    filters = _export_filters()
     return _download(
         exports.registrations_xlsx(event, filters),
         f"{event.slug}-registrations.xlsx",
@@ -525,7 +559,7 @@ def export_xlsx(slug: str) -> ResponseReturnValue:
 def catering(slug: str) -> ResponseReturnValue:
     event = _event(slug)
     return render_template(
-        "participants/catering.html", event=event, summary=services.needs_summary(event)
+        "participants/catering.html", event=event, summary=queries.needs_summary(event)
     )
 
 
@@ -547,15 +581,16 @@ def message(slug: str) -> ResponseReturnValue:
         if not form.validate():
             status, general = 400, _csrf_failed(form)
         else:
-            filters = services.RegistrationFilters.from_args(
-                {
-                    "status": form.status.data,
-                    "target_group": form.target_group.data,
-                    "attended": form.attended.data,
-                }
-            )
             try:
-                sent = services.message_registrants(
+                # An unknown choice is refused next to its field: never a wider audience.
+                filters = queries.RegistrationFilters.parse(
+                    {
+                        "status": form.status.data,
+                        "target_group": form.target_group.data,
+                        "attended": form.attended.data,
+                    }
+                )
+                sent = messaging.message_registrants(
                     event, filters, form.subject.data or "", form.body.data or ""
                 )
             except ValidationError as err:

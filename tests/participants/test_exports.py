@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 import pytest
 
 from core.db import db
-from participants import services
+from participants import queries, services
 from participants.models import Registration
 from tests.conftest import event_data
 from tests.participants.helpers import person, sessions_for
@@ -182,7 +182,7 @@ def test_needs_summary_groups_texts_ignoring_case_and_spaces(make_event):
     event = make_event()
     for n, needs in enumerate(["Laktosfri", "laktosfri ", "LAKTOSFRI", "Rullstol", ""], 1):
         services.register(event, person(n, needs=needs))
-    summary = services.needs_summary(event)
+    summary = queries.needs_summary(event)
     assert summary.confirmed == 5
     assert summary.with_needs == 4
     assert summary.needs == [("Laktosfri", 3), ("Rullstol", 1)]
