@@ -66,5 +66,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         csrf.exempt(api)
         app.register_blueprint(api)
 
+    from events.cli import demo_data_command
+    from participants.cli import erase_needs_command
+
     register_commands(app)
+    app.cli.add_command(demo_data_command)
+    app.cli.add_command(erase_needs_command)
     return app
