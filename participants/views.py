@@ -38,6 +38,7 @@ from core.errors import Conflict, ServiceError, ValidationError
 from core.extensions import limiter, public_limit
 from core.i18n import current_language
 from core.models import Organiser
+from core.spreadsheets import parse_separator
 from core.urls import external_url
 from events import services as event_services
 from events.calendar import event_calendar
@@ -535,8 +536,9 @@ def checkin_token(token: str) -> ResponseReturnValue:
 def export_csv(slug: str) -> ResponseReturnValue:
     event = _event(slug)
     filters = _export_filters()
+    sep = parse_separator(request.args.get("sep"))
     return _download(
-        exports.registrations_csv(event, filters),
+        exports.registrations_csv(event, filters, sep),
         f"{event.slug}-registrations.csv",
         "text/csv",
     )
@@ -567,7 +569,8 @@ def catering(slug: str) -> ResponseReturnValue:
 @login_required
 def catering_csv(slug: str) -> ResponseReturnValue:
     event = _event(slug)
-    return _download(exports.catering_csv(event), f"{event.slug}-catering.csv", "text/csv")
+    sep = parse_separator(request.args.get("sep"))
+    return _download(exports.catering_csv(event, sep), f"{event.slug}-catering.csv", "text/csv")
 
 
 @manage_bp.route("/events/<slug>/message", methods=["GET", "POST"])
