@@ -170,7 +170,7 @@ def list_events() -> Response:
     past = request.args.get("past") in ("1", "true", "yes")
     page = _positive_int_arg("page", 1, 1_000_000)
     per_page = _positive_int_arg("per_page", PER_PAGE, MAX_PER_PAGE)
-    filters = services.EventFilters.from_args(request.args)
+    filters = services.EventFilters.parse(request.args)
     pagination = services.list_public_events(past, filters, page=page, per_page=per_page)
     next_url = None
     if pagination.has_next:

@@ -85,10 +85,6 @@ class Event(db.Model):
     )
 
     @property
-    def is_online(self) -> bool:
-        return self.format == "online"
-
-    @property
     def has_venue(self) -> bool:
         return self.format in ("in_person", "hybrid")
 

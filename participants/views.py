@@ -32,12 +32,13 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from core.errors import Conflict, ServiceError, ValidationError
 from core.extensions import limiter, public_limit
+from core.filters import filters_with_notices
 from core.i18n import current_language
-from core.models import Organiser
+from core.pages import current_organiser, put_errors
 from core.spreadsheets import parse_separator
 from core.urls import external_url
 from events import services as event_services
@@ -99,17 +100,6 @@ def _registration_helpers() -> dict[str, Any]:
     return {"registration_info": registration_info}
 
 
-def _put_errors(form: Any, fields: dict[str, Any]) -> list[str]:
-    """The service's field messages onto the form's fields; the rest as general messages."""
-    general = []
-    for name, message in fields.items():
-        if name in form and name != "csrf_token":
-            form[name].errors = [*form[name].errors, str(message)]
-        else:
-            general.append(str(message))
-    return general
-
-
 def _csrf_failed(form: Any) -> list[str]:
     return [_("The form has expired. Please send it again.")] if "csrf_token" in form.errors else []
 
@@ -165,7 +155,7 @@ def register(slug: str) -> ResponseReturnValue:
     except (services.RegistrationClosed, services.EventCancelled) as err:
         return _register_page(event, form, 409, closed_message=err.message)
     except ValidationError as err:
-        return _register_page(event, form, 422, _put_errors(form, err.fields))
+        return _register_page(event, form, 422, put_errors(form, err.fields))
     with force_locale(registration.language):
         if registration.status == "confirmed":
             flash(
@@ -239,7 +229,7 @@ def change_sessions(token: str) -> ResponseReturnValue:
         try:
             registration = services.change_sessions(registration, form.sessions.data or [])
         except ValidationError as err:
-            return _manage_page(registration, form, 422, _put_errors(form, err.fields))
+            return _manage_page(registration, form, 422, put_errors(form, err.fields))
         except ServiceError as err:
             return _manage_page(registration, form, err.status, [str(err.message)])
         flash(_("Your choice of sessions is saved."), "success")
@@ -313,12 +303,8 @@ def calendar(token: str) -> ResponseReturnValue:
 # --- organisers ----------------------------------------------------------------------------------
 
 
-def _me() -> Organiser:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
-
-
 def _event(slug: str) -> Event:
-    return event_services.get_managed_event(_me(), slug)
+    return event_services.get_managed_event(current_organiser(), slug)
 
 
 def _filter_args() -> dict[str, str]:
@@ -327,21 +313,12 @@ def _filter_args() -> dict[str, str]:
 
 
 def _list_filters() -> queries.RegistrationFilters:
-    """The list's filters, validated by the same function as the API's. An unknown value (a
-    stale or hand-edited link) is not applied and the page says so, rather than answering an
-    error page: the organiser still sees the list, and knows it is not filtered that way."""
-    try:
-        return queries.RegistrationFilters.parse(request.args)
-    except ValidationError as err:
-        flash(
-            _(
-                "A filter has an unknown value and is not applied: %(why)s",
-                why=" ".join(str(m) for m in err.fields.values()),
-            ),
-            "error",
-        )
-        known = {k: v for k, v in request.args.items() if k not in err.fields}
-        return queries.RegistrationFilters.parse(known)
+    """The list's filters, validated by the same function as the API's; an unknown value is
+    not applied and the page says so (core.filters)."""
+    filters, notices = filters_with_notices(queries.RegistrationFilters.parse, request.args)
+    for notice in notices:
+        flash(notice, "error")
+    return filters
 
 
 def _export_filters() -> queries.RegistrationFilters:
@@ -437,7 +414,7 @@ def add(slug: str) -> ResponseReturnValue:
         try:
             registration = services.register(event, form.as_service_data(), by_organiser=True)
         except ValidationError as err:
-            status, general = 422, _put_errors(form, err.fields)
+            status, general = 422, put_errors(form, err.fields)
         except ServiceError as err:
             status, general = err.status, [str(err.message)]
         else:
@@ -510,7 +487,7 @@ def checkin_mark(slug: str, registration_id: int) -> ResponseReturnValue:
 @login_required
 def checkin_token(token: str) -> ResponseReturnValue:
     registration = queries.get_registration(token)
-    event_services.require_manage(_me(), registration.event)
+    event_services.require_manage(current_organiser(), registration.event)
     status = 200
     already = registration.attended_at is not None
     undone = bool(request.args.get("undone"))
@@ -597,7 +574,7 @@ def message(slug: str) -> ResponseReturnValue:
                     event, filters, form.subject.data or "", form.body.data or ""
                 )
             except ValidationError as err:
-                status, general = 422, _put_errors(form, err.fields)
+                status, general = 422, put_errors(form, err.fields)
             else:
                 flash(
                     ngettext(
