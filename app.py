@@ -46,7 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from core.outbox_views import bp as outbox_bp
     from core.views import bp as core_bp
     from events.api import bp as events_api
-    from events.calendar import bp as calendar_bp
+    from events.calendar_views import bp as calendar_bp
     from events.views import bp as events_bp
     from events.views import manage_bp as events_manage
     from participants.api import bp as participants_api
