@@ -22,8 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from core.db import utcnow
 from core.urls import external_url
-from events.models import Event, EventTargetGroup, Session
-from events.services import local
+from events.models import Event, EventTargetGroup, Session, local
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 PRODID = "-//Motesplats//Events//EN"

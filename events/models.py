@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -131,3 +132,8 @@ class Session(db.Model):
     speakers: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"name", "organisation"}]
 
     event: Mapped[Event] = relationship(back_populates="sessions")
+
+
+def local(moment: datetime, event: Event) -> datetime:
+    """The moment on the event's own clock (its zone)."""
+    return moment.astimezone(ZoneInfo(event.timezone))

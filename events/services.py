@@ -676,7 +676,3 @@ def render_description(text: str) -> Markup:
     the same text always gives the same HTML, and building a Markdown parser costs ~1 ms."""
     html = markdown.markdown(text or "", extensions=["sane_lists"])
     return Markup(nh3.clean(html, tags=nh3.ALLOWED_TAGS - {"img"}))
-
-
-def local(moment: datetime, event: Event) -> datetime:
-    return moment.astimezone(ZoneInfo(event.timezone))

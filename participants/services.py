@@ -27,7 +27,7 @@ from events.models import LANGUAGES, TARGET_GROUPS, Event
 from events.services import event_cancelled, event_rescheduled, seats_added
 from participants import emails
 from participants.models import Organisation, Registration
-from participants.queries import active_registrations
+from participants.queries import active_registrations, status_counts
 from participants.seats import (
     FULL_MESSAGES,
     full_reason,
@@ -88,6 +88,22 @@ STATE_MESSAGES = {
     "not_yet_open": _l("Registration has not opened yet."),
     "closed": _l("Registration has closed."),
 }
+
+
+def registration_summary(event: Event) -> dict[str, Any]:
+    """What the event page says about registering: `state` (see registration_state), the
+    `message` when closed, `seats_left` (None without a limit) and how many are `waitlisted`,
+    from one count query."""
+    state = registration_state(event)
+    by_status = status_counts(event)
+    return {
+        "state": state,
+        "message": STATE_MESSAGES.get(state),
+        "seats_left": None
+        if event.capacity is None
+        else max(0, event.capacity - by_status["confirmed"]),
+        "waitlisted": by_status["waitlisted"],
+    }
 
 
 def _ensure_open(event: Event) -> None:

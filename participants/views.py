@@ -43,7 +43,7 @@ from core.spreadsheets import parse_separator
 from core.urls import external_url
 from events import services as event_services
 from events.calendar import event_calendar
-from events.models import LANGUAGES, Event
+from events.models import LANGUAGES, Event, local
 from participants import exports, messaging, queries, seats, services
 from participants.emails import join_url, registration_uid
 from participants.forms import (
@@ -71,7 +71,7 @@ def _labels() -> dict[str, Any]:
         "COUNTRY_LABELS": COUNTRY_LABELS,
         "ATTENDED_LABELS": ATTENDED_LABELS,
         "FULL_MESSAGES": seats.FULL_MESSAGES,
-        "event_local": event_services.local,
+        "event_local": local,
     }
 
 
@@ -82,15 +82,8 @@ manage_bp.context_processor(_labels)
 def registration_info(event: Event) -> dict[str, Any]:
     """What the event page shows about registering (templates/participants/
     _event_registration.html): the state and why it is closed, seats left, the waiting list."""
-    state = services.registration_state(event)
-    by_status = queries.status_counts(event)
     return {
-        "state": state,
-        "message": services.STATE_MESSAGES.get(state),
-        "seats_left": None
-        if event.capacity is None
-        else max(0, event.capacity - by_status["confirmed"]),
-        "waitlisted": by_status["waitlisted"],
+        **services.registration_summary(event),
         "register_url": url_for("participants.register", slug=event.slug),
     }
 
