@@ -122,3 +122,49 @@ def test_no_import_cycles():
         if module not in state:
             visit(module)
     assert [" -> ".join(c) for c in cycles] == []
+
+
+@pytest.mark.parametrize("start", ["participants.emails", "core.outbox", "core.mail_render"])
+def test_rendering_an_email_reaches_no_views_module(start):
+    """The worker and the CLI render email without any page's blueprint imported: what the
+    templates need (external_url, the date filters) is registered by core itself."""
+    seen, todo = set(), [start]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(GRAPH.get(module, ()))
+    edges = sorted(m for m in seen if m.rpartition(".")[2] in EDGES or m.endswith("_views"))
+    assert edges == []
+
+
+# What queue_email's callers pass (participants.emails, participants.messaging) and what
+# render_email adds; everything else an email template uses must come from core itself.
+EMAIL_CONTEXT = {
+    "registration", "event", "sessions", "manage_url", "position", "reason", "join_url",
+    "by_organiser", "body", "language", "subject", "config",
+}  # fmt: skip
+
+
+def test_email_templates_need_nothing_a_views_module_provides(tmp_path):
+    """An app with only core's template setup (no blueprint) knows every name the email
+    templates use: today's worker renders them with no page imported."""
+    from flask import Flask
+    from jinja2 import meta
+
+    from core import i18n, mail_render
+    from core.extensions import babel
+
+    app = Flask("bare", root_path=str(ROOT), instance_path=str(tmp_path))
+    babel.init_app(app)
+    i18n.init_app(app)
+    mail_render.init_app(app)
+    env = app.jinja_env
+    known = set(env.globals) | EMAIL_CONTEXT
+    missing = {}
+    for path in sorted((ROOT / "templates" / "email").iterdir()):
+        source = path.read_text(encoding="utf-8")
+        names = meta.find_undeclared_variables(env.parse(source)) - known
+        if names:
+            missing[path.name] = sorted(names)
+    assert missing == {}
