@@ -3,7 +3,6 @@ who holds a place (ticket and calendar), who may change sessions, and the list f
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 
 import pytest
@@ -12,24 +11,7 @@ from core.db import db
 from core.errors import ValidationError
 from participants import queries, services
 from tests.conftest import event_data
-from tests.participants.helpers import outbox, person, sessions_for
-
-
-@pytest.fixture
-def en(client):
-    client.get("/?lang=en")
-    return client
-
-
-@pytest.fixture
-def signed_in(client, organiser, login):
-    login()
-    client.get("/?lang=en")
-    return client
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
+from tests.participants.helpers import outbox, page_text, person, sessions_for
 
 
 def _with_sessions(make_event, **kw):
@@ -52,16 +34,16 @@ def test_a_waitlisted_person_is_shown_no_ticket_or_calendar_link(en, make_event)
     confirmed = services.register(event, person(1, language="en"))
     waiting = services.register(event, person(2, language="en"))
 
-    page = text(en.get(f"/r/{confirmed.token}"))
+    page = page_text(en.get(f"/r/{confirmed.token}"))
     assert f"/r/{confirmed.token}/ticket" in page
     assert f"/r/{confirmed.token}/calendar.ics" in page
 
-    page = text(en.get(f"/r/{waiting.token}"))
+    page = page_text(en.get(f"/r/{waiting.token}"))
     assert f"/r/{waiting.token}/ticket" not in page
     assert f"/r/{waiting.token}/calendar.ics" not in page
     ticket = en.get(f"/r/{waiting.token}/ticket")
-    assert "data:image/png" not in text(ticket)
-    assert "/manage/checkin/" not in text(ticket)
+    assert "data:image/png" not in page_text(ticket)
+    assert "/manage/checkin/" not in page_text(ticket)
     assert en.get(f"/r/{waiting.token}/calendar.ics").status_code == 409
 
 
@@ -91,7 +73,7 @@ def test_the_list_page_says_a_filter_is_not_applied(signed_in, make_event):
     services.register(event, person(1))
     response = signed_in.get(f"/manage/events/{event.slug}/registrations?status=everyone")
     assert response.status_code == 200
-    page = text(response)
+    page = page_text(response)
     assert "A filter has an unknown value and is not applied" in page
     assert "Maja Upphandlare 1" in page
 
@@ -104,6 +86,6 @@ def test_a_message_to_an_unknown_choice_is_refused(signed_in, make_event):
         data={"subject": "Hi", "body": "Hello", "status": "everyone"},
     )
     assert response.status_code == 422
-    assert "Choose one of: confirmed, waitlisted, cancelled." in text(response)
+    assert "Choose one of: confirmed, waitlisted, cancelled." in page_text(response)
     db.session.rollback()
     assert outbox("bulk_message") == []
