@@ -81,7 +81,7 @@ def manage_url(registration: Registration) -> str:
 def join_url(registration: Registration) -> str | None:
     """The online link, for a confirmed person at an online or hybrid event."""
     event = registration.event
-    if registration.status != "confirmed" or event.format not in ("online", "hybrid"):
+    if not registration.holds_place or event.format not in ("online", "hybrid"):
         return None
     return event.online_url or None
 
@@ -203,7 +203,7 @@ def manage_link(registration: Registration) -> None:
 def event_changed(registration: Registration) -> None:
     """The event's time or place changed: an updated calendar file (higher SEQUENCE)."""
     title = registration.event.title
-    confirmed_seat = registration.status == "confirmed"
+    confirmed_seat = registration.holds_place
     _queue(
         registration,
         "event_changed",
@@ -219,7 +219,7 @@ def event_cancelled(registration: Registration) -> None:
         registration,
         "event_cancelled",
         _l("Cancelled: %(title)s", title=title),
-        calendar="CANCEL" if registration.status == "confirmed" else None,
+        calendar="CANCEL" if registration.holds_place else None,
     )
 
 

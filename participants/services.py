@@ -445,13 +445,6 @@ def may_change_sessions(registration: Registration) -> bool:
     )
 
 
-def holds_place(registration: Registration) -> bool:
-    """Whether the person holds a place, and so has a ticket (/r/<token>/ticket) and a
-    calendar entry (/r/<token>/calendar.ics and the invitations): confirmed only, never
-    waitlisted or cancelled."""
-    return registration.status == "confirmed"
-
-
 # --- reacting to changes of the event ----------------------------------------------------------
 
 

@@ -191,7 +191,6 @@ def _manage_page(
             position=seats.waitlist_position(registration),
             reason=seats.waitlist_reason(registration),
             can_change=services.may_change_sessions(registration),
-            has_place=services.holds_place(registration),
             join_url=join_url(registration),
             form=form,
             chosen={str(v) for v in form.sessions.data or []},
@@ -254,10 +253,10 @@ def cancel(token: str) -> ResponseReturnValue:
 @bp.route("/r/<token>/ticket")
 def ticket(token: str) -> ResponseReturnValue:
     """The QR code for the door; a waitlisted or cancelled person gets a page saying why
-    there is none (services.holds_place)."""
+    there is none (Registration.holds_place)."""
     registration = queries.get_registration(token)
     qr_data_uri = checkin_url = None
-    if services.holds_place(registration):
+    if registration.holds_place:
         checkin_url = external_url("participants_manage.checkin_token", token=token)
         qr_data_uri = segno.make_qr(checkin_url, error="m").png_data_uri(scale=5, border=4)
     with _person_locale(registration):
@@ -265,7 +264,6 @@ def ticket(token: str) -> ResponseReturnValue:
             "participants/ticket.html",
             registration=registration,
             event=registration.event,
-            has_place=qr_data_uri is not None,
             qr_data_uri=qr_data_uri,
             checkin_url=checkin_url,
             lang_args=_lang_args(),
@@ -278,7 +276,7 @@ def calendar(token: str) -> ResponseReturnValue:
     person holds one."""
     registration = queries.get_registration(token)
     with _person_locale(registration):
-        if not services.holds_place(registration):
+        if not registration.holds_place:
             raise Conflict(
                 _("Only a registration with a place has a calendar entry."),
                 code="not_confirmed",

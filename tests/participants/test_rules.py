@@ -24,9 +24,9 @@ def test_only_a_confirmed_person_holds_a_place(make_event):
     confirmed = services.register(event, person(1))
     waiting = services.register(event, person(2))
     gone = services.cancel(services.register(make_event(), person(3)))
-    assert services.holds_place(confirmed)
-    assert not services.holds_place(waiting)
-    assert not services.holds_place(gone)
+    assert confirmed.holds_place
+    assert not waiting.holds_place
+    assert not gone.holds_place
 
 
 def test_a_waitlisted_person_is_shown_no_ticket_or_calendar_link(en, make_event):
