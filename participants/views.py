@@ -299,8 +299,13 @@ def _event(slug: str) -> Event:
 
 
 def _filter_args() -> dict[str, str]:
-    """The list filters of the address that are kept in links (only the known names)."""
-    return {k: request.args[k] for k in queries.FILTER_KEYS if request.args.get(k)}
+    """The list filters of the address that are kept in links: known names, valid values."""
+    args = {k: request.args[k] for k in queries.FILTER_KEYS if request.args.get(k)}
+    try:
+        queries.RegistrationFilters.parse(args)
+    except ValidationError as err:
+        args = {k: v for k, v in args.items() if k not in err.fields}
+    return args
 
 
 def _list_filters() -> queries.RegistrationFilters:

@@ -76,6 +76,9 @@ def test_the_list_page_says_a_filter_is_not_applied(signed_in, make_event):
     page = page_text(response)
     assert "A filter has an unknown value and is not applied" in page
     assert "Maja Upphandlare 1" in page
+    # The list's own links (exports too) leave the refused value out.
+    assert f'href="/manage/events/{event.slug}/registrations.csv"' in page
+    assert "registrations.csv?status=everyone" not in page
 
 
 def test_a_message_to_an_unknown_choice_is_refused(signed_in, make_event):
