@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import errors, i18n, security
+from core import errors, i18n, mail_render, security
 from core.db import db, install_sqlite_recipe
 from core.extensions import babel, csrf, limiter, login_manager, mail, migrate
 from core.settings import load_config
@@ -47,16 +47,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
+    mail_render.init_app(app)
     errors.init_app(app)
     security.init_app(app)
 
     import events.models  # noqa: F401  (every table known to Alembic and create_all)
     import participants.models  # noqa: F401
+    import participants.services  # noqa: F401  (listens to events' signals)
     from core.cli import register_commands
     from core.outbox_views import bp as outbox_bp
     from core.views import bp as core_bp
     from events.api import bp as events_api
-    from events.calendar import bp as calendar_bp
+    from events.calendar_views import bp as calendar_bp
     from events.views import bp as events_bp
     from events.views import manage_bp as events_manage
     from participants.api import bp as participants_api
@@ -76,5 +78,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         csrf.exempt(api)
         app.register_blueprint(api)
 
+    from events.cli import demo_data_command
+    from participants.cli import erase_needs_command
+
     register_commands(app)
+    app.cli.add_command(demo_data_command)
+    app.cli.add_command(erase_needs_command)
     return app

@@ -1,4 +1,5 @@
-"""Commands: create-organiser, create-api-token, demo-data, worker."""
+"""Commands of core: create-organiser, create-api-token, worker. The features' own commands
+(demo-data, erase-needs) are added by create_app, since core imports no feature."""
 
 from __future__ import annotations
 
@@ -33,9 +34,5 @@ def register_commands(app: Flask) -> None:
         click.echo(create_api_token(organiser))
 
     from core.outbox import worker_command
-    from events.cli import demo_data_command
-    from participants.cli import erase_needs_command
 
-    app.cli.add_command(demo_data_command)
     app.cli.add_command(worker_command)
-    app.cli.add_command(erase_needs_command)

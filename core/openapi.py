@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of JSON API v1, served at /api/v1/openapi.json.
 
 Generated, never written by hand: the paths come from the app's URL map, each operation from
-the ``@operation`` declaration on its view (core/api.py), the schemas from the pydantic
+the ``@operation`` declaration on its view (core/operations.py), the schemas from the pydantic
 models those declarations name (core/schemas.py and each feature's ``schemas.py``). A route
 under /api/v1 without a declaration is left out, and a test then fails.
 """
@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from core.api import ERROR_RESPONSES, PATH_PARAMETERS, Operation, Reply, operation
+from core.operations import ERROR_RESPONSES, PATH_PARAMETERS, Operation, Reply, operation
 from core.schemas import Error
 from core.urls import external_url
 

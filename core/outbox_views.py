@@ -17,7 +17,6 @@ from flask_login import current_user, login_required
 from core.i18n import format_clock, format_short_day
 from core.models import OUTBOX_STATUSES
 from core.outbox import PERMANENT_FAILURES, outbox_counts, recent_messages, retry_failed
-from core.urls import external_url
 
 bp = Blueprint("outbox", __name__, url_prefix="/manage/outbox")
 
@@ -27,9 +26,6 @@ STATUS_LABELS = {
     "sent": _l("Sent"),
     "failed": _l("Failed"),
 }
-
-# Absolute links in email templates, inside a request or not.
-bp.add_app_template_global(external_url, "external_url")
 
 
 @bp.before_request

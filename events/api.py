@@ -2,8 +2,7 @@
 
 The rules are in events.services; what the API takes and answers is declared in
 events/schemas.py; this module reads the request, calls the services and builds the answers.
-Serialisers other features may reuse: ``event_summary(event)`` (no related rows, so no extra
-queries), ``event_to_dict(event)`` (a list item) and ``event_detail(event)``.
+Other features reuse ``events.schemas.event_summary(event)`` and ``at(moment, event)``.
 
 Pagination of ``GET /api/v1/events``: ``?page=`` (from 1) and ``?per_page=`` (1 to 100,
 default 50); the answer carries ``page``, ``per_page``, ``total``, ``pages`` and ``next``
@@ -12,16 +11,15 @@ default 50); the answer carries ``page``, ``per_page``, ``total``, ``pages`` and
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from core.api import Reply, describe_path_parameter, operation, reply
-from core.errors import Forbidden
+from core.operations import Reply, describe_path_parameter, operation, reply
 from core.urls import external_url
 from events import schemas, services
 from events.models import Event, Session
+from events.schemas import at, summary_fields
 
 bp = Blueprint("events_api", __name__, url_prefix="/api/v1")
 
@@ -33,51 +31,9 @@ _LIST_ARGS = ("past", "per_page", "kind", "format", "language", "city", "target_
 # --- serialising -----------------------------------------------------------------------------
 
 
-def at(moment: datetime | None, event: Event) -> datetime | None:
-    """A stored UTC time in the event's own zone, so it is written with that zone's offset
-    (2026-05-20T09:00:00+03:00). Every time the API answers goes through here."""
-    return services.local(moment, event) if moment is not None else None
-
-
-def venue(event: Event) -> schemas.Venue | None:
-    """The venue, or None for an online event."""
-    if not event.has_venue:
-        return None
-    return schemas.Venue(
-        name=event.venue_name,
-        address=event.venue_address,
-        city=event.venue_city,
-        country=event.venue_country,
-    )
-
-
-def _summary_fields(event: Event) -> dict[str, Any]:
-    return {
-        "slug": event.slug,
-        "title": event.title,
-        "kind": event.kind,
-        "format": event.format,
-        "language": event.language,
-        "timezone": event.timezone,
-        "starts_at": at(event.starts_at, event),
-        "ends_at": at(event.ends_at, event),
-        "venue": venue(event),
-        "capacity": event.capacity,
-        "status": event.status,
-        "url": external_url("events.detail", slug=event.slug),
-        "ical_url": external_url("calendar.event_ics", slug=event.slug),
-    }
-
-
-def event_summary(event: Event) -> schemas.EventSummary:
-    """What identifies an event and when and where it happens, with its links. Reads only the
-    event's own columns, so embedding it in a list of registrations costs no extra query."""
-    return schemas.EventSummary(**_summary_fields(event))
-
-
 def _list_fields(event: Event) -> dict[str, Any]:
     return {
-        **_summary_fields(event),
+        **summary_fields(event),
         "target_groups": [
             schemas.TargetGroup(code=tg.code, quota=tg.quota) for tg in event.target_groups
         ],
@@ -138,7 +94,7 @@ _EVENT = Reply("The event.", schemas.ManagedEvent)
     responses={200: Reply("One page of events.", schemas.EventList)},
 )
 def list_events(query: schemas.EventListQuery) -> Response:
-    filters = services.EventFilters.from_args(query.model_dump(exclude_none=True))
+    filters = services.EventFilters.parse(query.model_dump(exclude_none=True))
     pagination = services.list_public_events(
         query.past, filters, page=query.page, per_page=query.per_page
     )
@@ -173,12 +129,9 @@ def list_events(query: schemas.EventListQuery) -> Response:
 )
 def get_event(slug: str) -> Response:
     """Public for published and cancelled events; a draft only for a token that manages it."""
-    if g.organiser is not None:
-        try:
-            return reply(event_detail(services.get_managed_event(g.organiser, slug), manage=True))
-        except Forbidden:
-            pass
-    return reply(event_detail(services.get_public_event(slug)))
+    event = services.visible_event(slug, g.organiser)
+    manage = g.organiser is not None and services.can_manage(g.organiser, event)
+    return reply(event_detail(event, manage=manage))
 
 
 @bp.post("/events")

@@ -16,16 +16,13 @@ from urllib.parse import urlsplit
 
 import icalendar
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from core.db import db, utcnow
+from core.db import utcnow
 from core.urls import external_url
-from events.models import LANGUAGES, TARGET_GROUPS, Event, EventTargetGroup, Session
-from events.services import TARGET_GROUP_LABELS, get_public_event, local
-
-bp = Blueprint("calendar", __name__)
+from events.models import Event, EventTargetGroup, Session, local
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 PRODID = "-//Motesplats//Events//EN"
@@ -334,22 +331,6 @@ def feed_calendar(events: Sequence[Event], name: str) -> bytes:
     return _finish(cal, events)
 
 
-def _ics_response(body: bytes, filename: str) -> Response:
-    response = Response(body, content_type=CONTENT_TYPE)
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
-# --- routes ----------------------------------------------------------------------------------
-
-
-@bp.route("/events/<slug>.ics")
-def event_ics(slug: str) -> Response:
-    """One event and its agenda; drafts do not exist here (404)."""
-    event = get_public_event(slug)
-    return _ics_response(event_calendar(event), f"{event.slug}.ics")
-
-
 def feed_query(target_group: str | None = None, language: str | None = None) -> sa.Select:
     """Every published and cancelled event, past and upcoming, with what the feed needs loaded
     in two extra queries whatever the number of events."""
@@ -364,21 +345,3 @@ def feed_query(target_group: str | None = None, language: str | None = None) -> 
     if language:
         query = query.where(Event.language == language)
     return query
-
-
-@bp.route("/calendar.ics")
-def feed() -> Response:
-    """The subscribable feed: ?target_group=<code> and ?lang=<sv|en|fi> (the event's language)
-    narrow it; unknown values are ignored."""
-    target_group = request.args.get("target_group")
-    target_group = target_group if target_group in TARGET_GROUPS else None
-    language = request.args.get("lang")
-    language = language if language in LANGUAGES else None
-    events = list(db.session.scalars(feed_query(target_group, language)))
-    name = current_app.config.get("ORGANISATION_NAME") or "Mötesplats"
-    name = _("%(name)s: events", name=name)
-    if target_group:
-        name = f"{name} – {TARGET_GROUP_LABELS[target_group]}"
-    if language:
-        name = f"{name} ({language})"
-    return _ics_response(feed_calendar(events, name), "calendar.ics")

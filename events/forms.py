@@ -11,9 +11,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.widgets import DateTimeLocalInput, NumberInput, URLInput
 
+from core.pages import MarkRequired
 from events.models import TARGET_GROUPS
 
 try:
@@ -23,15 +24,6 @@ except ImportError:  # WTForms before 3.3 takes (value, label) pairs
 from events.services import FORMAT_LABELS, KIND_LABELS, LANGUAGE_LABELS
 
 COMMON_TIMEZONES = ("Europe/Stockholm", "Europe/Helsinki", "Europe/Oslo", "Europe/Copenhagen")
-
-
-class MarkRequired:
-    """Marks a label "(required)". The check itself is the service's, so it never fails here."""
-
-    field_flags = {"required": True}
-
-    def __call__(self, form: FlaskForm, field: Field) -> None:
-        return None
 
 
 def _choices(labels: dict[str, Any]) -> list[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -85,10 +86,6 @@ class Event(db.Model):
     )
 
     @property
-    def is_online(self) -> bool:
-        return self.format == "online"
-
-    @property
     def has_venue(self) -> bool:
         return self.format in ("in_person", "hybrid")
 
@@ -135,3 +132,8 @@ class Session(db.Model):
     speakers: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"name", "organisation"}]
 
     event: Mapped[Event] = relationship(back_populates="sessions")
+
+
+def local(moment: datetime, event: Event) -> datetime:
+    """The moment on the event's own clock (its zone)."""
+    return moment.astimezone(ZoneInfo(event.timezone))

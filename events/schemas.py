@@ -9,12 +9,15 @@ choices, times, capacities) and names each field. What it checks is written here
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, StrictInt, StrictStr
 
 from core.schemas import Email, Input, Moment, MomentInput, Output, Query, Url, doc, one_of
-from events.models import FORMATS, KINDS, LANGUAGES, STATUSES, TARGET_GROUPS
+from core.urls import external_url
+from events.models import FORMATS, KINDS, LANGUAGES, STATUSES, TARGET_GROUPS, local
+from events.models import Event as EventRow
 
 MAX_NUMBER = 1_000_000  # as events.services.MAX_NUMBER: capacities and quotas
 PER_PAGE = 50
@@ -243,3 +246,48 @@ class EventCreate(EventUpdate):
         description="Codes, or {code, quota}; all groups, without quotas, when left out.",
         json_schema_extra={"items": _TARGET_GROUPS_DOC["items"], "default": list(TARGET_GROUPS)},
     )
+
+
+# --- built from the rows (events/api.py and other features' APIs) -------------------------
+
+
+def at(moment: datetime | None, event: EventRow) -> datetime | None:
+    """A stored UTC time in the event's own zone, so it is written with that zone's offset
+    (2026-05-20T09:00:00+03:00). Every time the API answers goes through here."""
+    return local(moment, event) if moment is not None else None
+
+
+def venue(event: EventRow) -> Venue | None:
+    """The venue, or None for an online event."""
+    if not event.has_venue:
+        return None
+    return Venue(
+        name=event.venue_name,
+        address=event.venue_address,
+        city=event.venue_city,
+        country=event.venue_country,
+    )
+
+
+def summary_fields(event: EventRow) -> dict[str, Any]:
+    return {
+        "slug": event.slug,
+        "title": event.title,
+        "kind": event.kind,
+        "format": event.format,
+        "language": event.language,
+        "timezone": event.timezone,
+        "starts_at": at(event.starts_at, event),
+        "ends_at": at(event.ends_at, event),
+        "venue": venue(event),
+        "capacity": event.capacity,
+        "status": event.status,
+        "url": external_url("events.detail", slug=event.slug),
+        "ical_url": external_url("calendar.event_ics", slug=event.slug),
+    }
+
+
+def event_summary(event: EventRow) -> EventSummary:
+    """What identifies an event and when and where it happens, with its links. Reads only the
+    event's own columns, so embedding it in a list of registrations costs no extra query."""
+    return EventSummary(**summary_fields(event))

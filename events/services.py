@@ -464,8 +464,6 @@ def update_event(organiser: Organiser, event: Event, data: Mapping[str, Any]) ->
     parsed = _parse(data, event)
     values = parsed.values
     status = values.pop("status", None)
-    if status == "cancelled":
-        values.pop("status", None)
     before = {key: getattr(event, key) for key in _SCHEDULE_FIELDS}
     old_capacity = event.capacity
     for key, value in values.items():
@@ -540,22 +538,38 @@ def delete_draft(organiser: Organiser, event: Event) -> None:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def get_public_event(slug: str) -> Event:
-    """A published or cancelled event; drafts do not exist for the public."""
-    event = db.session.scalar(
-        sa.select(Event)
-        .where(Event.slug == slug, Event.status != "draft")
-        .options(selectinload(Event.sessions), selectinload(Event.target_groups))
-    )
+def _find_event(slug: str, *, agenda: bool = False) -> Event:
+    """The event with this slug, any status; NotFound when there is none. `agenda` loads its
+    sessions and target groups with it (the public page and the API show them)."""
+    query = sa.select(Event).where(Event.slug == slug)
+    if agenda:
+        query = query.options(selectinload(Event.sessions), selectinload(Event.target_groups))
+    event = db.session.scalar(query)
     if event is None:
         raise NotFound(_l("There is no such event."))
     return event
 
 
-def get_managed_event(organiser: Organiser, slug: str) -> Event:
-    event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
-    if event is None:
+def visible_event(slug: str, organiser: Organiser | None = None) -> Event:
+    """The event as the caller may see it: a published or cancelled event for everyone; a draft
+    only for an organiser who manages it (otherwise NotFound, as if it did not exist).
+
+    The API passes the token's organiser. The public HTML pages pass None on purpose: they are
+    cached for visitors and never show a draft; organisers see drafts in /manage."""
+    event = _find_event(slug, agenda=True)
+    if event.status == "draft" and (organiser is None or not can_manage(organiser, event)):
         raise NotFound(_l("There is no such event."))
+    return event
+
+
+def get_public_event(slug: str) -> Event:
+    """A published or cancelled event; drafts do not exist for the public."""
+    return visible_event(slug, None)
+
+
+def get_managed_event(organiser: Organiser, slug: str) -> Event:
+    """An event the organiser manages, any status; NotFound or Forbidden otherwise."""
+    event = _find_event(slug)
     require_manage(organiser, event)
     return event
 
@@ -569,19 +583,31 @@ class EventFilters:
     target_group: str | None = None
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any]) -> EventFilters:
-        def pick(key: str, choices: tuple[str, ...]) -> str | None:
-            value = args.get(key)
-            return value if value in choices else None
+    def parse(cls, args: Mapping[str, Any]) -> EventFilters:
+        """Read the list filters (kind, format, language or lang_filter, city, target_group);
+        an empty value means no filter. Raises ValidationError naming each unknown value: the
+        API answers 422, the HTML pages show it (core.filters)."""
+        errors: dict[str, Any] = {}
 
-        city = (args.get("city") or "").strip() or None
-        return cls(
+        def pick(key: str, choices: tuple[str, ...]) -> str | None:
+            value = args.get(key) or None
+            if value is not None and value not in choices:
+                errors[key] = _l("Choose one of: %(choices)s.", choices=", ".join(choices))
+                return None
+            return value
+
+        city = args.get("city")
+        city = city.strip() if isinstance(city, str) else ""
+        filters = cls(
             kind=pick("kind", KINDS),
             format=pick("format", FORMATS),
             language=pick("language", LANGUAGES) or pick("lang_filter", LANGUAGES),
-            city=city[:100] if city else None,
+            city=city[:100] or None,
             target_group=pick("target_group", TARGET_GROUPS),
         )
+        if errors:
+            raise ValidationError(errors)
+        return filters
 
 
 def public_events_query(past: bool = False, filters: EventFilters | None = None) -> sa.Select:
@@ -651,7 +677,3 @@ def render_description(text: str) -> Markup:
     the same text always gives the same HTML, and building a Markdown parser costs ~1 ms."""
     html = markdown.markdown(text or "", extensions=["sane_lists"])
     return Markup(nh3.clean(html, tags=nh3.ALLOWED_TAGS - {"img"}))
-
-
-def local(moment: datetime, event: Event) -> datetime:
-    return moment.astimezone(ZoneInfo(event.timezone))

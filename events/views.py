@@ -22,12 +22,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from core.db import db, utcnow
 from core.errors import NotFound, ServiceError
-from core.models import Organiser
+from core.filters import filters_with_notices
 from core.page_cache import cached_for_visitors
+from core.pages import current_organiser, put_errors
 from events import services
 from events.forms import COMMON_TIMEZONES, ConfirmForm, EventForm, SessionForm
 from events.models import FORMATS, KINDS, LANGUAGES, TARGET_GROUPS, Event, Session
@@ -56,7 +57,7 @@ manage_bp.context_processor(_labels)
 
 
 def _event_list(past: bool) -> ResponseReturnValue:
-    filters = services.EventFilters.from_args(request.args)
+    filters, notices = filters_with_notices(services.EventFilters.parse, request.args)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     pagination = services.list_public_events(
         past=past, filters=filters, page=page, per_page=current_app.config["EVENTS_PER_PAGE"]
@@ -69,6 +70,7 @@ def _event_list(past: bool) -> ResponseReturnValue:
         filters=filters,
         cities=[] if past else services.cities(),
         page_args=args,
+        filter_notices=notices,
         kinds=KINDS,
         formats=FORMATS,
         languages=LANGUAGES,
@@ -103,10 +105,6 @@ def detail(slug: str) -> ResponseReturnValue:
 
 
 # --- management: form <-> the service's dict ---------------------------------------------------
-
-
-def _me() -> Organiser:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def _local_text(moment: datetime | None, tz: str) -> str:
@@ -202,18 +200,6 @@ _EVENT_FIELD_NAMES = {
 }
 
 
-def _put_errors(form: Any, fields: dict[str, Any], names: dict[str, str]) -> list[str]:
-    """Attach the service's messages to the form's fields; return those that fit no field."""
-    general: list[str] = []
-    for key, message in fields.items():
-        name = names.get(key, key)
-        if name in form and name != "csrf_token":
-            form[name].errors = [*form[name].errors, str(message)]
-        else:
-            general.append(str(message))
-    return general
-
-
 def _render_event_form(
     form: EventForm,
     event: Event | None,
@@ -242,16 +228,16 @@ def _save_event(form: EventForm, event: Event | None) -> ResponseReturnValue:
         data = event_form_data(form, groups)
         try:
             if event is None:
-                event = services.create_event(_me(), data)
+                event = services.create_event(current_organiser(), data)
                 flash(_("The event was saved as a draft."), "success")
             else:
-                services.update_event(_me(), event, data)
+                services.update_event(current_organiser(), event, data)
                 flash(_("The changes were saved."), "success")
         except ServiceError as err:
             db.session.rollback()
             fields = dict(err.fields)
             group_error = fields.pop("target_groups", None)
-            general = _put_errors(form, fields, _EVENT_FIELD_NAMES)
+            general = put_errors(form, fields, _EVENT_FIELD_NAMES)
             if not fields and group_error is None:
                 general.append(str(err.message))
             return _render_event_form(
@@ -275,7 +261,7 @@ def _save_event(form: EventForm, event: Event | None) -> ResponseReturnValue:
 def manage_index() -> ResponseReturnValue:
     return render_template(
         "events/manage/index.html",
-        events=services.organiser_events(_me()),
+        events=services.organiser_events(current_organiser()),
         now=utcnow(),
     )
 
@@ -290,7 +276,7 @@ def new_event() -> ResponseReturnValue:
 @manage_bp.route("/events/<slug>", endpoint="event")
 @login_required
 def event_page(slug: str) -> ResponseReturnValue:
-    event = services.get_managed_event(_me(), slug)
+    event = services.get_managed_event(current_organiser(), slug)
     return render_template(
         "events/manage/event.html",
         event=event,
@@ -302,7 +288,7 @@ def event_page(slug: str) -> ResponseReturnValue:
 @manage_bp.route("/events/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit_event(slug: str) -> ResponseReturnValue:
-    event = services.get_managed_event(_me(), slug)
+    event = services.get_managed_event(current_organiser(), slug)
     form = EventForm()
     if request.method == "GET":
         _fill_event_form(form, event)
@@ -310,11 +296,11 @@ def edit_event(slug: str) -> ResponseReturnValue:
 
 
 def _state_change(slug: str, change: Any, done: str) -> ResponseReturnValue:
-    event = services.get_managed_event(_me(), slug)
+    event = services.get_managed_event(current_organiser(), slug)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            change(_me(), event)
+            change(current_organiser(), event)
         except ServiceError as err:
             db.session.rollback()
             messages = [str(m) for m in err.fields.values()] or [str(err.message)]
@@ -336,19 +322,19 @@ def publish(slug: str) -> ResponseReturnValue:
 def cancel(slug: str) -> ResponseReturnValue:
     if request.method == "POST":
         return _state_change(slug, services.cancel_event, _("The event is cancelled."))
-    event = services.get_managed_event(_me(), slug)
+    event = services.get_managed_event(current_organiser(), slug)
     return render_template("events/manage/confirm_cancel.html", event=event, form=ConfirmForm())
 
 
 @manage_bp.route("/events/<slug>/delete", methods=["GET", "POST"])
 @login_required
 def delete(slug: str) -> ResponseReturnValue:
-    event = services.get_managed_event(_me(), slug)
+    event = services.get_managed_event(current_organiser(), slug)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         title = event.title
         try:
-            services.delete_draft(_me(), event)
+            services.delete_draft(current_organiser(), event)
         except ServiceError as err:
             db.session.rollback()
             for message in [str(m) for m in err.fields.values()] or [str(err.message)]:
@@ -435,13 +421,13 @@ def _save_session(event: Event, session: Session | None) -> ResponseReturnValue:
             index = next(i for i, s in enumerate(agenda) if s["id"] == session.id)
             agenda[index] = {"id": session.id, **data}
         try:
-            services.update_event(_me(), event, {"sessions": agenda})
+            services.update_event(current_organiser(), event, {"sessions": agenda})
         except ServiceError as err:
             db.session.rollback()
             prefix = f"sessions[{index}]."
             mine = {k[len(prefix) :]: v for k, v in err.fields.items() if k.startswith(prefix)}
             others = {k: v for k, v in err.fields.items() if not k.startswith(prefix)}
-            general = _put_errors(form, mine, {}) + [str(v) for v in others.values()]
+            general = put_errors(form, mine, {}) + [str(v) for v in others.values()]
             if not err.fields:
                 general.append(str(err.message))
             status = err.status if err.status != 400 else 422
@@ -466,27 +452,27 @@ def _save_session(event: Event, session: Session | None) -> ResponseReturnValue:
 @manage_bp.route("/events/<slug>/sessions/new", methods=["GET", "POST"])
 @login_required
 def new_session(slug: str) -> ResponseReturnValue:
-    event = services.get_managed_event(_me(), slug)
+    event = services.get_managed_event(current_organiser(), slug)
     return _save_session(event, None)
 
 
 @manage_bp.route("/events/<slug>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_session(slug: str, session_id: int) -> ResponseReturnValue:
-    event = services.get_managed_event(_me(), slug)
+    event = services.get_managed_event(current_organiser(), slug)
     return _save_session(event, _find_session(event, session_id))
 
 
 @manage_bp.route("/events/<slug>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_session(slug: str, session_id: int) -> ResponseReturnValue:
-    event = services.get_managed_event(_me(), slug)
+    event = services.get_managed_event(current_organiser(), slug)
     session = _find_session(event, session_id)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         agenda = [_session_dict(s) for s in event.sessions if s.id != session.id]
         try:
-            services.update_event(_me(), event, {"sessions": agenda})
+            services.update_event(current_organiser(), event, {"sessions": agenda})
         except ServiceError as err:
             db.session.rollback()
             for message in [str(m) for m in err.fields.values()] or [str(err.message)]:

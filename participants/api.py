@@ -24,11 +24,11 @@ from typing import Any
 
 from flask import Blueprint, Response, g
 
-from core.api import Reply, describe_path_parameter, operation, reply
 from core.extensions import limiter, public_limit
-from events.api import at, event_summary
+from core.operations import Reply, describe_path_parameter, operation, reply
+from events.schemas import at, event_summary
 from events.services import get_managed_event, get_public_event, require_manage
-from participants import schemas, services
+from participants import queries, schemas, seats, services
 from participants.emails import manage_url
 from participants.models import Registration
 
@@ -50,7 +50,7 @@ def _sessions(registration: Registration) -> list[schemas.SessionRef]:
 def _view_fields(registration: Registration) -> dict[str, Any]:
     return {
         "status": registration.status,
-        "waitlist_position": services.waitlist_position(registration),
+        "waitlist_position": seats.waitlist_position(registration),
         "event": event_summary(registration.event),
         "sessions": _sessions(registration),
         "manage_url": manage_url(registration),
@@ -92,7 +92,7 @@ def registration_for_organiser(
     )
 
 
-def counts(counts: services.Counts) -> schemas.RegistrationCounts:
+def counts(counts: queries.Counts) -> schemas.RegistrationCounts:
     return schemas.RegistrationCounts(
         by_status=counts.by_status, by_target_group=counts.by_group, attended=counts.attended
     )
@@ -143,7 +143,7 @@ def register(slug: str, body: dict[str, Any]) -> Response:
 )
 @limiter.limit(public_limit)
 def get_registration(token: str) -> Response:
-    return reply(registration_view(services.get_registration(token)))
+    return reply(registration_view(queries.get_registration(token)))
 
 
 @bp.delete("/registrations/<token>")
@@ -155,7 +155,7 @@ def get_registration(token: str) -> Response:
 )
 @limiter.limit(public_limit)
 def cancel_registration(token: str) -> Response:
-    registration = services.cancel(services.get_registration(token))
+    registration = services.cancel(queries.get_registration(token))
     return reply(registration_view(registration))
 
 
@@ -175,7 +175,7 @@ def cancel_registration(token: str) -> Response:
 )
 @limiter.limit(public_limit)
 def change_sessions(token: str, body: dict[str, Any]) -> Response:
-    registration = services.get_registration(token)
+    registration = queries.get_registration(token)
     registration = services.change_sessions(registration, body["sessions"])
     return reply(registration_view(registration))
 
@@ -198,16 +198,16 @@ def change_sessions(token: str, body: dict[str, Any]) -> Response:
 )
 def list_registrations(slug: str, query: schemas.RegistrationListQuery) -> Response:
     event = get_managed_event(g.organiser, slug)
-    filters = services.RegistrationFilters(status=query.status, target_group=query.target_group)
-    positions = services.waitlist_positions(event)
+    filters = queries.RegistrationFilters(status=query.status, target_group=query.target_group)
+    positions = seats.waitlist_positions(event)
     return reply(
         schemas.RegistrationList(
             event=event_summary(event),
             registrations=[
                 registration_for_organiser(r, positions)
-                for r in services.list_registrations(event, filters)
+                for r in queries.list_registrations(event, filters)
             ],
-            counts=counts(services.counts(event)),
+            counts=counts(queries.counts(event)),
         )
     )
 
@@ -227,7 +227,7 @@ def list_registrations(slug: str, query: schemas.RegistrationListQuery) -> Respo
     },
 )
 def check_in(token: str, body: dict[str, Any]) -> Response:
-    registration = services.get_registration(token)
+    registration = queries.get_registration(token)
     require_manage(g.organiser, registration.event)
     registration = services.check_in(registration, body["attended"])
     return reply(

@@ -81,7 +81,7 @@ def manage_url(registration: Registration) -> str:
 def join_url(registration: Registration) -> str | None:
     """The online link, for a confirmed person at an online or hybrid event."""
     event = registration.event
-    if registration.status != "confirmed" or event.format not in ("online", "hybrid"):
+    if not registration.holds_place or event.format not in ("online", "hybrid"):
         return None
     return event.online_url or None
 
@@ -108,8 +108,6 @@ def _queue(
     invitation: Invitation | None = None,
     **context: Any,
 ) -> None:
-    from participants.services import waitlist_position  # services import this module
-
     if calendar == "REQUEST" and _still_valid(invitation, registration):
         attachments = [invitation.attachment]
     else:
@@ -124,7 +122,6 @@ def _queue(
         event=registration.event,
         sessions=list(registration.sessions),
         manage_url=manage_url(registration),
-        position=waitlist_position(registration),
         **context,
     )
 
@@ -150,13 +147,15 @@ def confirmed(registration: Registration, invitation: Invitation | None = None) 
     )
 
 
-def waitlisted(registration: Registration) -> None:
+def waitlisted(registration: Registration, position: int | None) -> None:
+    """On the waiting list, at `position` (participants.seats.waitlist_position)."""
     title = registration.event.title
     _queue(
         registration,
         "waitlisted",
         _l("You are on the waiting list: %(title)s", title=title),
         reason=registration.full_reason,
+        position=position,
     )
 
 
@@ -204,7 +203,7 @@ def manage_link(registration: Registration) -> None:
 def event_changed(registration: Registration) -> None:
     """The event's time or place changed: an updated calendar file (higher SEQUENCE)."""
     title = registration.event.title
-    confirmed_seat = registration.status == "confirmed"
+    confirmed_seat = registration.holds_place
     _queue(
         registration,
         "event_changed",
@@ -220,5 +219,19 @@ def event_cancelled(registration: Registration) -> None:
         registration,
         "event_cancelled",
         _l("Cancelled: %(title)s", title=title),
-        calendar="CANCEL" if registration.status == "confirmed" else None,
+        calendar="CANCEL" if registration.holds_place else None,
+    )
+
+
+def bulk_message(registration: Registration, subject: str, body: str) -> None:
+    """The organiser's own text to one registrant (participants.messaging), with the manage link."""
+    queue_email(
+        registration.email,
+        "bulk_message",
+        registration.language,
+        subject,
+        body=body,
+        registration=registration,
+        event=registration.event,
+        manage_url=manage_url(registration),
     )

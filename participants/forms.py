@@ -16,13 +16,13 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    Field,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
 
+from core.pages import MarkRequired
 from events.models import TARGET_GROUPS
 from events.services import LANGUAGE_LABELS, TARGET_GROUP_LABELS
 
@@ -33,15 +33,6 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 ATTENDED_LABELS = {"": _l("Any"), "yes": _l("Attended"), "no": _l("Not attended")}
-
-
-class MarkRequired:
-    """Marks a label "(required)". The check itself is the service's, so it never fails here."""
-
-    field_flags = {"required": True}
-
-    def __call__(self, form: FlaskForm, field: Field) -> None:
-        return None
 
 
 class RegistrationForm(FlaskForm):

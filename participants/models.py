@@ -83,3 +83,10 @@ class Registration(db.Model):
     sessions: Mapped[list[Session]] = relationship(
         secondary=registration_session, order_by="(Session.starts_at, Session.id)"
     )
+
+    @property
+    def holds_place(self) -> bool:
+        """Whether the person holds a place, and so has a ticket (/r/<token>/ticket), a
+        calendar entry (/r/<token>/calendar.ics and the invitations) and the online link:
+        confirmed only, never waitlisted or cancelled."""
+        return self.status == "confirmed"

@@ -1,17 +1,16 @@
-"""The rules for registrations: who gets a seat, the waiting list, cancelling, check-in.
+"""Registering: parse the form, register, cancel, change sessions, check in; and how
+participants react when an event changes (events' signals).
 
-No one may get a seat that does not exist. Every change that counts seats runs in one write
-transaction: the event row is locked (SELECT ... FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on
-SQLite), the counts are read again, and only then is the row written (pretix's "lock, re-check,
-insert"). A registration is confirmed when the event, the person's target-group quota and every
-chosen session have room; otherwise it is waitlisted as a whole, and the first waitlisted person
-who fits is promoted as soon as a seat frees up.
+The seats themselves (the lock, what is taken, why a seat is refused, promotion from the
+waiting list) live in participants.seats; lists and counts in participants.queries; messages
+to registrants in participants.messaging. Imports point down: services -> seats, queries,
+emails -> models -> core; events never imports participants (it sends signals we listen to).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,16 +18,24 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from core.addresses import InvalidEmail, normalise_email
 from core.db import db, utcnow, write_transaction
-from core.errors import Conflict, NotFound, ServiceError, ValidationError
+from core.errors import Conflict, ServiceError, ValidationError
 from core.identifiers import COUNTRIES, InvalidOrgNumber, normalise_org_number
-from events.models import LANGUAGES, Event, Session
+from events.models import LANGUAGES, TARGET_GROUPS, Event
 from events.services import event_cancelled, event_rescheduled, seats_added
 from participants import emails
-from participants.models import Organisation, Registration, registration_session
+from participants.models import Organisation, Registration
+from participants.queries import active_registrations, status_counts
+from participants.seats import (
+    FULL_MESSAGES,
+    full_reason,
+    lock_event,
+    promote_from_waitlist,
+    taken_seats,
+    waitlist_position,
+)
 
 
 class RegistrationClosed(ServiceError):
@@ -81,6 +88,22 @@ STATE_MESSAGES = {
     "not_yet_open": _l("Registration has not opened yet."),
     "closed": _l("Registration has closed."),
 }
+
+
+def registration_summary(event: Event) -> dict[str, Any]:
+    """What the event page says about registering: `state` (see registration_state), the
+    `message` when closed, `seats_left` (None without a limit) and how many are `waitlisted`,
+    from one count query."""
+    state = registration_state(event)
+    by_status = status_counts(event)
+    return {
+        "state": state,
+        "message": STATE_MESSAGES.get(state),
+        "seats_left": None
+        if event.capacity is None
+        else max(0, event.capacity - by_status["confirmed"]),
+        "waitlisted": by_status["waitlisted"],
+    }
 
 
 def _ensure_open(event: Event) -> None:
@@ -181,8 +204,6 @@ def parse_registration(event: Event, data: Mapping[str, Any], *, any_group: bool
     target_group = data.get("target_group")
     allowed = event.target_group_codes
     if any_group:
-        from events.models import TARGET_GROUPS
-
         allowed = list(TARGET_GROUPS)
     if target_group not in allowed:
         errors["target_group"] = _l("Choose one of the target groups this event is for.")
@@ -218,119 +239,6 @@ def parse_registration(event: Event, data: Mapping[str, Any], *, any_group: bool
         needs=needs,
         consent_future_invitations=consent,
     )
-
-
-# --- seats -------------------------------------------------------------------------------------
-
-
-def _lock_event(event_id: int) -> Event:
-    """Take the event's lock for this transaction and read it afresh."""
-    event = db.session.scalar(
-        sa.select(Event)
-        .where(Event.id == event_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if event is None:
-        raise NotFound(_l("There is no such event."))
-    return event
-
-
-@dataclass
-class Taken:
-    """Confirmed seats of one event: in all, per target group and per session."""
-
-    total: int
-    by_group: dict[str, int]
-    by_session: dict[int, int]
-
-
-def taken_seats(event: Event) -> Taken:
-    confirmed = sa.and_(Registration.event_id == event.id, Registration.status == "confirmed")
-    by_group = dict(
-        db.session.execute(
-            sa.select(Registration.target_group, sa.func.count())
-            .where(confirmed)
-            .group_by(Registration.target_group)
-        ).all()
-    )
-    by_session = dict(
-        db.session.execute(
-            sa.select(registration_session.c.session_id, sa.func.count())
-            .join(Registration, Registration.id == registration_session.c.registration_id)
-            .where(confirmed)
-            .group_by(registration_session.c.session_id)
-        ).all()
-    )
-    return Taken(sum(by_group.values()), by_group, by_session)
-
-
-def full_reason(
-    event: Event, taken: Taken, target_group: str, sessions: Iterable[Session]
-) -> str | None:
-    """Why one more confirmed seat would not fit: 'event', 'quota', 'session', or None."""
-    if event.capacity is not None and taken.total >= event.capacity:
-        return "event"
-    quota = event.quota_for(target_group)
-    if quota is not None and taken.by_group.get(target_group, 0) >= quota:
-        return "quota"
-    for session in sessions:
-        if session.capacity is not None and taken.by_session.get(session.id, 0) >= session.capacity:
-            return "session"
-    return None
-
-
-def _occupy(taken: Taken, registration: Registration) -> None:
-    taken.total += 1
-    group = registration.target_group
-    taken.by_group[group] = taken.by_group.get(group, 0) + 1
-    for session in registration.sessions:
-        taken.by_session[session.id] = taken.by_session.get(session.id, 0) + 1
-
-
-def _release(taken: Taken, registration: Registration) -> None:
-    taken.total -= 1
-    taken.by_group[registration.target_group] -= 1
-    for session in registration.sessions:
-        taken.by_session[session.id] -= 1
-
-
-def waitlist_position(registration: Registration) -> int | None:
-    """1 for the first in line; None unless waitlisted. First come, first served by id."""
-    if registration.status != "waitlisted":
-        return None
-    ahead = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == "waitlisted",
-            Registration.id < registration.id,
-        )
-    )
-    return (ahead or 0) + 1
-
-
-def promote_from_waitlist(event: Event) -> list[Registration]:
-    """Confirm, in order, every waitlisted person who now fits, and tell them. Call inside a
-    write transaction that holds the event's lock."""
-    waiting = db.session.scalars(
-        sa.select(Registration)
-        .where(Registration.event_id == event.id, Registration.status == "waitlisted")
-        .order_by(Registration.id)
-        .options(selectinload(Registration.sessions))
-    ).all()
-    if not waiting:
-        return []
-    taken = taken_seats(event)
-    promoted = []
-    for registration in waiting:
-        if event.capacity is not None and taken.total >= event.capacity:
-            break
-        if full_reason(event, taken, registration.target_group, registration.sessions) is None:
-            registration.status = "confirmed"
-            _occupy(taken, registration)
-            emails.promoted(registration)
-            promoted.append(registration)
-    return promoted
 
 
 # --- registering -------------------------------------------------------------------------------
@@ -423,7 +331,7 @@ def register(event: Event, data: Mapping[str, Any], *, by_organiser: bool = Fals
             event, token, parsed.name, parsed.email, chosen, parsed.language
         )
     with write_transaction():
-        event = _lock_event(event.id)
+        event = lock_event(event.id)
         if event.status == "cancelled":
             raise EventCancelled(STATE_MESSAGES["cancelled"])
         if not by_organiser:
@@ -461,22 +369,15 @@ def register(event: Event, data: Mapping[str, Any], *, by_organiser: bool = Fals
         if registration.status == "confirmed":
             emails.confirmed(registration, invitation)
         else:
-            emails.waitlisted(registration)
+            emails.waitlisted(registration, waitlist_position(registration))
         db.session.commit()
-    return registration
-
-
-def get_registration(token: str) -> Registration:
-    registration = db.session.scalar(sa.select(Registration).where(Registration.token == token))
-    if registration is None:
-        raise NotFound(_l("There is no registration with this link."))
     return registration
 
 
 def cancel(registration: Registration, *, by_organiser: bool = False) -> Registration:
     """Free the seat at once and promote whoever now fits."""
     with write_transaction():
-        event = _lock_event(registration.event_id)
+        event = lock_event(registration.event_id)
         registration = db.session.get(Registration, registration.id, populate_existing=True)
         if registration.status == "cancelled":
             return registration
@@ -496,7 +397,7 @@ def change_sessions(registration: Registration, session_ids: list[Any]) -> Regis
     if registration.status == "cancelled":
         raise ValidationError({"sessions": _l("This registration is cancelled.")})
     with write_transaction():
-        event = _lock_event(registration.event_id)
+        event = lock_event(registration.event_id)
         registration = db.session.get(Registration, registration.id, populate_existing=True)
         if registration.status == "cancelled":
             raise ValidationError({"sessions": _l("This registration is cancelled.")})
@@ -509,13 +410,10 @@ def change_sessions(registration: Registration, session_ids: list[Any]) -> Regis
         new_sessions = [s for s in event.sessions if s.id in chosen_ids]
         if registration.status == "confirmed":
             taken = taken_seats(event)
-            _release(taken, registration)
+            taken.release(registration)
             added = [s for s in new_sessions if s not in registration.sessions]
             for session in added:
-                if (
-                    session.capacity is not None
-                    and taken.by_session.get(session.id, 0) >= session.capacity
-                ):
+                if taken.session_full(session):
                     raise ValidationError(
                         {"sessions": _l("%(title)s is full.", title=session.title)}
                     )
@@ -529,7 +427,7 @@ def change_sessions(registration: Registration, session_ids: list[Any]) -> Regis
 def confirm_from_waitlist(registration: Registration) -> Registration:
     """An organiser moves someone off the waiting list; only into a seat that exists."""
     with write_transaction():
-        event = _lock_event(registration.event_id)
+        event = lock_event(registration.event_id)
         registration = db.session.get(Registration, registration.id, populate_existing=True)
         if registration.status != "waitlisted":
             raise ValidationError({"status": _l("This person is not on the waiting list.")})
@@ -549,13 +447,6 @@ def confirm_from_waitlist(registration: Registration) -> Registration:
     return registration
 
 
-FULL_MESSAGES = {
-    "event": _l("The event is full."),
-    "quota": _l("The places for your target group are taken."),
-    "session": _l("A session you chose is full."),
-}
-
-
 @write_transaction()
 def check_in(registration: Registration, attended: bool = True) -> Registration:
     """Mark attended at the door (or undo it). Only a confirmed registration can attend."""
@@ -566,255 +457,41 @@ def check_in(registration: Registration, attended: bool = True) -> Registration:
     return registration
 
 
-# --- what organisers see -----------------------------------------------------------------------
+# --- what a person may do with their registration ----------------------------------------------
 
 
-@dataclass
-class RegistrationFilters:
-    status: str | None = None
-    target_group: str | None = None
-    attended: bool | None = None
-    search: str | None = None
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, Any]) -> RegistrationFilters:
-        from events.models import TARGET_GROUPS
-        from participants.models import REGISTRATION_STATUSES
-
-        attended = {"yes": True, "no": False}.get(args.get("attended") or "")
-        return cls(
-            status=args.get("status") if args.get("status") in REGISTRATION_STATUSES else None,
-            target_group=args.get("target_group")
-            if args.get("target_group") in TARGET_GROUPS
-            else None,
-            attended=attended,
-            search=(args.get("q") or "").strip()[:100] or None,
-        )
-
-
-def registrations_query(event: Event, filters: RegistrationFilters | None = None) -> sa.Select:
-    f = filters or RegistrationFilters()
-    query = (
-        sa.select(Registration)
-        .join(Organisation)
-        .where(Registration.event_id == event.id)
-        .options(selectinload(Registration.sessions), selectinload(Registration.organisation))
-        .order_by(Registration.id)
+def may_change_sessions(registration: Registration) -> bool:
+    """Whether the person may choose other sessions now: the event has an agenda, the
+    registration is not cancelled, and the event has neither started nor been cancelled.
+    change_sessions() refuses the same cases with a message."""
+    event = registration.event
+    return (
+        bool(event.sessions)
+        and registration.status != "cancelled"
+        and registration_state(event) not in ("started", "cancelled")
     )
-    if f.status:
-        query = query.where(Registration.status == f.status)
-    if f.target_group:
-        query = query.where(Registration.target_group == f.target_group)
-    if f.attended is True:
-        query = query.where(Registration.attended_at.is_not(None))
-    elif f.attended is False:
-        query = query.where(Registration.attended_at.is_(None))
-    if f.search:
-        pattern = f"%{f.search.lower()}%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(Registration.name).like(pattern),
-                sa.func.lower(Registration.email).like(pattern),
-                sa.func.lower(Organisation.name).like(pattern),
-            )
-        )
-    return query
-
-
-def list_registrations(
-    event: Event, filters: RegistrationFilters | None = None
-) -> list[Registration]:
-    return list(db.session.scalars(registrations_query(event, filters)))
-
-
-@dataclass
-class Counts:
-    by_status: dict[str, int]
-    by_group: dict[str, dict[str, int]]  # target group -> status -> count
-    attended: int
-
-
-def counts(event: Event) -> Counts:
-    rows = db.session.execute(
-        sa.select(Registration.target_group, Registration.status, sa.func.count())
-        .where(Registration.event_id == event.id)
-        .group_by(Registration.target_group, Registration.status)
-    ).all()
-    by_status = {"confirmed": 0, "waitlisted": 0, "cancelled": 0}
-    by_group: dict[str, dict[str, int]] = {}
-    for group, status, n in rows:
-        by_status[status] += n
-        by_group.setdefault(group, {"confirmed": 0, "waitlisted": 0, "cancelled": 0})[status] = n
-    attended = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Registration.event_id == event.id, Registration.attended_at.is_not(None)
-        )
-    )
-    return Counts(by_status, by_group, attended or 0)
-
-
-def status_counts(event: Event) -> dict[str, int]:
-    """Registrations of the event by status, in one query."""
-    counted = dict(
-        db.session.execute(
-            sa.select(Registration.status, sa.func.count())
-            .where(Registration.event_id == event.id)
-            .group_by(Registration.status)
-        ).all()
-    )
-    return {status: counted.get(status, 0) for status in ("confirmed", "waitlisted", "cancelled")}
-
-
-def seats_left(event: Event) -> int | None:
-    """Free seats in the event as a whole; None when it has no limit."""
-    if event.capacity is None:
-        return None
-    return max(0, event.capacity - taken_seats(event).total)
 
 
 # --- reacting to changes of the event ----------------------------------------------------------
 
 
-def _active(event: Event) -> list[Registration]:
-    return list(
-        db.session.scalars(
-            sa.select(Registration)
-            .where(Registration.event_id == event.id, Registration.status != "cancelled")
-            .order_by(Registration.id)
-        )
-    )
-
-
 @event_rescheduled.connect
 def _tell_of_change(event: Event) -> None:
-    for registration in _active(event):
+    for registration in active_registrations(event):
         emails.event_changed(registration)
 
 
 @event_cancelled.connect
 def _tell_of_cancellation(event: Event) -> None:
-    for registration in _active(event):
+    for registration in active_registrations(event):
         emails.event_cancelled(registration)
 
 
 @seats_added.connect
 def _promote_after_raise(event: Event) -> None:
     # update_event() already holds a write transaction on the event row.
-    _lock_event(event.id)
+    lock_event(event.id)
     promote_from_waitlist(event)
-
-
-# --- for the registration pages (participants/views.py) ----------------------------------------
-
-
-def waitlist_reason(registration: Registration) -> str | None:
-    """Why a waitlisted person is still waiting now: 'event', 'quota', 'session' or None."""
-    if registration.status != "waitlisted":
-        return None
-    return full_reason(
-        registration.event,
-        taken_seats(registration.event),
-        registration.target_group,
-        registration.sessions,
-    )
-
-
-def waitlist_positions(event: Event) -> dict[int, int]:
-    """Registration id -> place in the queue, for every waitlisted person of the event."""
-    ids = db.session.scalars(
-        sa.select(Registration.id)
-        .where(Registration.event_id == event.id, Registration.status == "waitlisted")
-        .order_by(Registration.id)
-    )
-    return {registration_id: n for n, registration_id in enumerate(ids, start=1)}
-
-
-def session_places_left(event: Event) -> dict[int, int | None]:
-    """Session id -> free places of its own (None when the session has no limit)."""
-    taken = taken_seats(event).by_session
-    return {
-        s.id: None if s.capacity is None else max(0, s.capacity - taken.get(s.id, 0))
-        for s in event.sessions
-    }
-
-
-def get_event_registration(event: Event, registration_id: int) -> Registration:
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        raise NotFound(_l("There is no such registration for this event."))
-    return registration
-
-
-@dataclass
-class NeedsSummary:
-    """What a caterer may see: counts among confirmed people, never who they are."""
-
-    confirmed: int
-    with_needs: int
-    needs: list[tuple[str, int]]  # (the text as first written, how many wrote it), most first
-
-
-def needs_summary(event: Event) -> NeedsSummary:
-    """Identical needs texts (ignoring case and spacing) counted together."""
-    texts = db.session.scalars(
-        sa.select(Registration.needs)
-        .where(Registration.event_id == event.id, Registration.status == "confirmed")
-        .order_by(Registration.id)
-    ).all()
-    groups: dict[str, list[Any]] = {}
-    for text in texts:
-        shown = " ".join((text or "").split())
-        if shown:
-            groups.setdefault(shown.casefold(), [shown, 0])[1] += 1
-    needs = sorted(((shown, n) for shown, n in groups.values()), key=lambda x: (-x[1], x[0]))
-    return NeedsSummary(len(texts), sum(n for _shown, n in needs), needs)
-
-
-def message_recipients(event: Event, filters: RegistrationFilters) -> list[Registration]:
-    """Who a message to registrants goes to: the filtered registrations, leaving out cancelled
-    ones unless cancelled people are asked for; one message per email address."""
-    query = registrations_query(event, filters)
-    if not filters.status:
-        query = query.where(Registration.status != "cancelled")
-    chosen: dict[str, Registration] = {}
-    for registration in db.session.scalars(query):
-        chosen[registration.email] = registration  # the latest registration of an address
-    return list(chosen.values())
-
-
-def message_registrants(event: Event, filters: RegistrationFilters, subject: str, body: str) -> int:
-    """Queue one email to each recipient (see message_recipients); returns how many."""
-    from core.outbox import queue_email
-    from core.urls import external_url
-
-    subject = " ".join((subject or "").split())
-    body = (body or "").strip()
-    errors: dict[str, Any] = {}
-    if not subject:
-        errors["subject"] = _l("Enter a subject.")
-    elif len(subject) > 200:
-        errors["subject"] = _l("At most %(n)s characters.", n=200)
-    if not body:
-        errors["body"] = _l("Enter the text of the message.")
-    elif len(body) > 20000:
-        errors["body"] = _l("At most %(n)s characters.", n=20000)
-    if errors:
-        raise ValidationError(errors)
-    with write_transaction():
-        recipients = message_recipients(event, filters)
-        for registration in recipients:
-            queue_email(
-                registration.email,
-                "bulk_message",
-                registration.language,
-                subject,
-                body=body,
-                registration=registration,
-                event=event,
-                manage_url=external_url("participants.manage", token=registration.token),
-            )
-        db.session.commit()
-    return len(recipients)
 
 
 @write_transaction()

@@ -32,18 +32,20 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from core.errors import Conflict, ServiceError, ValidationError
 from core.extensions import limiter, public_limit
+from core.filters import filters_with_notices
 from core.i18n import current_language
-from core.models import Organiser
+from core.pages import current_organiser, put_errors
+from core.spreadsheets import parse_separator
 from core.urls import external_url
 from events import services as event_services
 from events.calendar import event_calendar
-from events.models import LANGUAGES, Event
-from participants import exports, services
-from participants.emails import registration_uid
+from events.models import LANGUAGES, Event, local
+from participants import exports, messaging, queries, seats, services
+from participants.emails import join_url, registration_uid
 from participants.forms import (
     ATTENDED_LABELS,
     COUNTRY_LABELS,
@@ -68,8 +70,8 @@ def _labels() -> dict[str, Any]:
         "STATUS_LABELS": STATUS_LABELS,
         "COUNTRY_LABELS": COUNTRY_LABELS,
         "ATTENDED_LABELS": ATTENDED_LABELS,
-        "FULL_MESSAGES": services.FULL_MESSAGES,
-        "event_local": event_services.local,
+        "FULL_MESSAGES": seats.FULL_MESSAGES,
+        "event_local": local,
     }
 
 
@@ -80,15 +82,8 @@ manage_bp.context_processor(_labels)
 def registration_info(event: Event) -> dict[str, Any]:
     """What the event page shows about registering (templates/participants/
     _event_registration.html): the state and why it is closed, seats left, the waiting list."""
-    state = services.registration_state(event)
-    by_status = services.status_counts(event)
     return {
-        "state": state,
-        "message": services.STATE_MESSAGES.get(state),
-        "seats_left": None
-        if event.capacity is None
-        else max(0, event.capacity - by_status["confirmed"]),
-        "waitlisted": by_status["waitlisted"],
+        **services.registration_summary(event),
         "register_url": url_for("participants.register", slug=event.slug),
     }
 
@@ -96,17 +91,6 @@ def registration_info(event: Event) -> dict[str, Any]:
 @bp.app_context_processor
 def _registration_helpers() -> dict[str, Any]:
     return {"registration_info": registration_info}
-
-
-def _put_errors(form: Any, fields: dict[str, Any]) -> list[str]:
-    """The service's field messages onto the form's fields; the rest as general messages."""
-    general = []
-    for name, message in fields.items():
-        if name in form and name != "csrf_token":
-            form[name].errors = [*form[name].errors, str(message)]
-        else:
-            general.append(str(message))
-    return general
 
 
 def _csrf_failed(form: Any) -> list[str]:
@@ -132,7 +116,7 @@ def _register_page(
             state=state,
             closed_message=closed_message
             or (services.STATE_MESSAGES.get(state) if state != "open" else None),
-            places_left=services.session_places_left(event),
+            places_left=seats.session_places_left(event),
             chosen={str(v) for v in form.sessions.data or []},
             general_errors=general or [],
         ),
@@ -164,7 +148,7 @@ def register(slug: str) -> ResponseReturnValue:
     except (services.RegistrationClosed, services.EventCancelled) as err:
         return _register_page(event, form, 409, closed_message=err.message)
     except ValidationError as err:
-        return _register_page(event, form, 422, _put_errors(form, err.fields))
+        return _register_page(event, form, 422, put_errors(form, err.fields))
     with force_locale(registration.language):
         if registration.status == "confirmed":
             flash(
@@ -197,7 +181,6 @@ def _manage_page(
     general: list[str] | None = None,
 ) -> ResponseReturnValue:
     event = registration.event
-    state = services.registration_state(event)
     if form is None:
         form = SessionsForm(formdata=None, sessions=[str(s.id) for s in registration.sessions])
     return (
@@ -205,17 +188,13 @@ def _manage_page(
             "participants/manage.html",
             registration=registration,
             event=event,
-            position=services.waitlist_position(registration),
-            reason=services.waitlist_reason(registration),
-            can_change=bool(event.sessions)
-            and registration.status != "cancelled"
-            and state not in ("started", "cancelled"),
-            show_join=registration.status == "confirmed"
-            and event.format in ("online", "hybrid")
-            and bool(event.online_url),
+            position=seats.waitlist_position(registration),
+            reason=seats.waitlist_reason(registration),
+            can_change=services.may_change_sessions(registration),
+            join_url=join_url(registration),
             form=form,
             chosen={str(v) for v in form.sessions.data or []},
-            places_left=services.session_places_left(event),
+            places_left=seats.session_places_left(event),
             general_errors=general or [],
             lang_args=_lang_args(),
         ),
@@ -225,7 +204,7 @@ def _manage_page(
 
 @bp.route("/r/<token>")
 def manage(token: str) -> ResponseReturnValue:
-    registration = services.get_registration(token)
+    registration = queries.get_registration(token)
     with _person_locale(registration):
         return _manage_page(registration)
 
@@ -233,7 +212,7 @@ def manage(token: str) -> ResponseReturnValue:
 @bp.route("/r/<token>/sessions", methods=["POST"])
 @limiter.limit(public_limit)
 def change_sessions(token: str) -> ResponseReturnValue:
-    registration = services.get_registration(token)
+    registration = queries.get_registration(token)
     with _person_locale(registration):
         form = SessionsForm()
         if not form.validate():
@@ -242,7 +221,7 @@ def change_sessions(token: str) -> ResponseReturnValue:
         try:
             registration = services.change_sessions(registration, form.sessions.data or [])
         except ValidationError as err:
-            return _manage_page(registration, form, 422, _put_errors(form, err.fields))
+            return _manage_page(registration, form, 422, put_errors(form, err.fields))
         except ServiceError as err:
             return _manage_page(registration, form, err.status, [str(err.message)])
         flash(_("Your choice of sessions is saved."), "success")
@@ -254,7 +233,7 @@ def change_sessions(token: str) -> ResponseReturnValue:
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 @limiter.limit(public_limit, methods=["POST"])
 def cancel(token: str) -> ResponseReturnValue:
-    registration = services.get_registration(token)
+    registration = queries.get_registration(token)
     with _person_locale(registration):
         form = ConfirmForm()
         if request.method == "POST" and registration.status != "cancelled" and form.validate():
@@ -273,15 +252,19 @@ def cancel(token: str) -> ResponseReturnValue:
 
 @bp.route("/r/<token>/ticket")
 def ticket(token: str) -> ResponseReturnValue:
-    registration = services.get_registration(token)
-    checkin_url = external_url("participants_manage.checkin_token", token=token)
-    qr = segno.make_qr(checkin_url, error="m")
+    """The QR code for the door; a waitlisted or cancelled person gets a page saying why
+    there is none (Registration.holds_place)."""
+    registration = queries.get_registration(token)
+    qr_data_uri = checkin_url = None
+    if registration.holds_place:
+        checkin_url = external_url("participants_manage.checkin_token", token=token)
+        qr_data_uri = segno.make_qr(checkin_url, error="m").png_data_uri(scale=5, border=4)
     with _person_locale(registration):
         return render_template(
             "participants/ticket.html",
             registration=registration,
             event=registration.event,
-            qr_data_uri=qr.png_data_uri(scale=5, border=4),
+            qr_data_uri=qr_data_uri,
             checkin_url=checkin_url,
             lang_args=_lang_args(),
         )
@@ -291,9 +274,9 @@ def ticket(token: str) -> ResponseReturnValue:
 def calendar(token: str) -> ResponseReturnValue:
     """The person's own calendar entry (the same UID as in their emails); only a confirmed
     person holds one."""
-    registration = services.get_registration(token)
+    registration = queries.get_registration(token)
     with _person_locale(registration):
-        if registration.status != "confirmed":
+        if not registration.holds_place:
             raise Conflict(
                 _("Only a registration with a place has a calendar entry."),
                 code="not_confirmed",
@@ -311,17 +294,42 @@ def calendar(token: str) -> ResponseReturnValue:
 # --- organisers ----------------------------------------------------------------------------------
 
 
-def _me() -> Organiser:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
-
-
 def _event(slug: str) -> Event:
-    return event_services.get_managed_event(_me(), slug)
+    return event_services.get_managed_event(current_organiser(), slug)
 
 
 def _filter_args() -> dict[str, str]:
-    keys = ("q", "status", "target_group", "attended")
-    return {k: request.args[k] for k in keys if request.args.get(k)}
+    """The list filters of the address that are kept in links: known names, valid values."""
+    args = {k: request.args[k] for k in queries.FILTER_KEYS if request.args.get(k)}
+    try:
+        queries.RegistrationFilters.parse(args)
+    except ValidationError as err:
+        args = {k: v for k, v in args.items() if k not in err.fields}
+    return args
+
+
+def _list_filters() -> queries.RegistrationFilters:
+    """The list's filters, validated by the same function as the API's; an unknown value is
+    not applied and the page says so (core.filters)."""
+    filters, notices = filters_with_notices(queries.RegistrationFilters.parse, request.args)
+    for notice in notices:
+        flash(notice, "error")
+    return filters
+
+
+def _export_filters() -> queries.RegistrationFilters:
+    """An export's filters: an unknown value is refused (422), never widened to everyone, so
+    a file never holds more people than the organiser asked for."""
+    try:
+        return queries.RegistrationFilters.parse(request.args)
+    except ValidationError as err:
+        raise ValidationError(
+            err.fields,
+            _(
+                "A filter has an unknown value, so nothing was exported: %(why)s",
+                why=" ".join(str(m) for m in err.fields.values()),
+            ),
+        ) from None
 
 
 def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
@@ -336,16 +344,16 @@ def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
 @login_required
 def registrations(slug: str) -> ResponseReturnValue:
     event = _event(slug)
-    filters = services.RegistrationFilters.from_args(request.args)
+    filters = _list_filters()
     return render_template(
         "participants/manage_registrations.html",
         event=event,
-        registrations=services.list_registrations(event, filters),
+        registrations=queries.list_registrations(event, filters),
         filters=filters,
         filter_args=_filter_args(),
-        counts=services.counts(event),
-        positions=services.waitlist_positions(event),
-        seats_left=services.seats_left(event),
+        counts=queries.counts(event),
+        positions=seats.waitlist_positions(event),
+        seats_left=seats.seats_left(event),
         statuses=REGISTRATION_STATUSES,
         form=ConfirmForm(),
     )
@@ -355,7 +363,7 @@ def registrations(slug: str) -> ResponseReturnValue:
 @login_required
 def confirm(slug: str, registration_id: int) -> ResponseReturnValue:
     event = _event(slug)
-    registration = services.get_event_registration(event, registration_id)
+    registration = queries.get_event_registration(event, registration_id)
     if ConfirmForm().validate():
         try:
             services.confirm_from_waitlist(registration)
@@ -372,7 +380,7 @@ def confirm(slug: str, registration_id: int) -> ResponseReturnValue:
 @login_required
 def cancel_for(slug: str, registration_id: int) -> ResponseReturnValue:
     event = _event(slug)
-    registration = services.get_event_registration(event, registration_id)
+    registration = queries.get_event_registration(event, registration_id)
     form = ConfirmForm()
     if request.method == "POST" and registration.status != "cancelled" and form.validate():
         services.cancel(registration, by_organiser=True)
@@ -402,7 +410,7 @@ def add(slug: str) -> ResponseReturnValue:
         try:
             registration = services.register(event, form.as_service_data(), by_organiser=True)
         except ValidationError as err:
-            status, general = 422, _put_errors(form, err.fields)
+            status, general = 422, put_errors(form, err.fields)
         except ServiceError as err:
             status, general = err.status, [str(err.message)]
         else:
@@ -413,7 +421,7 @@ def add(slug: str) -> ResponseReturnValue:
                     _(
                         "%(name)s is on the waiting list: %(why)s",
                         name=registration.name,
-                        why=services.FULL_MESSAGES.get(registration.full_reason or "", ""),
+                        why=seats.FULL_MESSAGES.get(registration.full_reason or "", ""),
                     ),
                     "info",
                 )
@@ -423,7 +431,7 @@ def add(slug: str) -> ResponseReturnValue:
             "participants/manage_add.html",
             event=event,
             form=form,
-            places_left=services.session_places_left(event),
+            places_left=seats.session_places_left(event),
             chosen={str(v) for v in form.sessions.data or []},
             general_errors=general,
         ),
@@ -436,13 +444,13 @@ def add(slug: str) -> ResponseReturnValue:
 def checkin(slug: str) -> ResponseReturnValue:
     event = _event(slug)
     q = (request.args.get("q") or "").strip()[:100]
-    filters = services.RegistrationFilters(status="confirmed", search=q or None)
+    filters = queries.RegistrationFilters(status="confirmed", search=q or None)
     return render_template(
         "participants/checkin.html",
         event=event,
         q=q,
-        registrations=services.list_registrations(event, filters),
-        counts=services.counts(event),
+        registrations=queries.list_registrations(event, filters),
+        counts=queries.counts(event),
         form=ConfirmForm(),
     )
 
@@ -451,7 +459,7 @@ def checkin(slug: str) -> ResponseReturnValue:
 @login_required
 def checkin_mark(slug: str, registration_id: int) -> ResponseReturnValue:
     event = _event(slug)
-    registration = services.get_event_registration(event, registration_id)
+    registration = queries.get_event_registration(event, registration_id)
     attended = request.form.get("attended") == "1"
     if ConfirmForm().validate():
         try:
@@ -474,8 +482,8 @@ def checkin_mark(slug: str, registration_id: int) -> ResponseReturnValue:
 @manage_bp.route("/checkin/<token>")
 @login_required
 def checkin_token(token: str) -> ResponseReturnValue:
-    registration = services.get_registration(token)
-    event_services.require_manage(_me(), registration.event)
+    registration = queries.get_registration(token)
+    event_services.require_manage(current_organiser(), registration.event)
     status = 200
     already = registration.attended_at is not None
     undone = bool(request.args.get("undone"))
@@ -500,9 +508,10 @@ def checkin_token(token: str) -> ResponseReturnValue:
 @login_required
 def export_csv(slug: str) -> ResponseReturnValue:
     event = _event(slug)
-    filters = services.RegistrationFilters.from_args(request.args)
+    filters = _export_filters()
+    sep = parse_separator(request.args.get("sep"))
     return _download(
-        exports.registrations_csv(event, filters),
+        exports.registrations_csv(event, filters, sep),
         f"{event.slug}-registrations.csv",
         "text/csv",
     )
@@ -512,7 +521,7 @@ def export_csv(slug: str) -> ResponseReturnValue:
 @login_required
 def export_xlsx(slug: str) -> ResponseReturnValue:
     event = _event(slug)
-    filters = services.RegistrationFilters.from_args(request.args)
+    filters = _export_filters()
     return _download(
         exports.registrations_xlsx(event, filters),
         f"{event.slug}-registrations.xlsx",
@@ -525,7 +534,7 @@ def export_xlsx(slug: str) -> ResponseReturnValue:
 def catering(slug: str) -> ResponseReturnValue:
     event = _event(slug)
     return render_template(
-        "participants/catering.html", event=event, summary=services.needs_summary(event)
+        "participants/catering.html", event=event, summary=queries.needs_summary(event)
     )
 
 
@@ -533,7 +542,8 @@ def catering(slug: str) -> ResponseReturnValue:
 @login_required
 def catering_csv(slug: str) -> ResponseReturnValue:
     event = _event(slug)
-    return _download(exports.catering_csv(event), f"{event.slug}-catering.csv", "text/csv")
+    sep = parse_separator(request.args.get("sep"))
+    return _download(exports.catering_csv(event, sep), f"{event.slug}-catering.csv", "text/csv")
 
 
 @manage_bp.route("/events/<slug>/message", methods=["GET", "POST"])
@@ -547,19 +557,20 @@ def message(slug: str) -> ResponseReturnValue:
         if not form.validate():
             status, general = 400, _csrf_failed(form)
         else:
-            filters = services.RegistrationFilters.from_args(
-                {
-                    "status": form.status.data,
-                    "target_group": form.target_group.data,
-                    "attended": form.attended.data,
-                }
-            )
             try:
-                sent = services.message_registrants(
+                # An unknown choice is refused next to its field: never a wider audience.
+                filters = queries.RegistrationFilters.parse(
+                    {
+                        "status": form.status.data,
+                        "target_group": form.target_group.data,
+                        "attended": form.attended.data,
+                    }
+                )
+                sent = messaging.message_registrants(
                     event, filters, form.subject.data or "", form.body.data or ""
                 )
             except ValidationError as err:
-                status, general = 422, _put_errors(form, err.fields)
+                status, general = 422, put_errors(form, err.fields)
             else:
                 flash(
                     ngettext(

@@ -127,8 +127,8 @@ def test_a_declared_view_is_documented_from_its_declaration(app):
     from flask import Blueprint
     from pydantic import StrictStr
 
-    from core.api import Reply, operation
     from core.openapi import openapi_document
+    from core.operations import Reply, operation
     from core.schemas import Input, Output
 
     class ThingInput(Input):

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from core.auth import create_api_token, create_organiser
 from core.db import db
-from events.api import event_summary
 from events.models import Event
+from events.schemas import event_summary
 from tests.conftest import event_data
 
 EVENT_FIELDS = {

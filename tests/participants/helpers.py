@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,3 +64,8 @@ def outbox(kind: str | None = None, recipient: str | None = None) -> list[Outbox
 def unfold(ics: str) -> str:
     """Calendar lines are folded at 75 octets; join them again before searching."""
     return ics.replace("\r\n ", "").replace("\n ", "")
+
+
+def page_text(response: Any) -> str:
+    """A page's HTML with entities unescaped, for searching its text."""
+    return html.unescape(response.get_data(as_text=True))

@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 import pytest
 
 from core.db import db
-from participants import services
+from participants import queries, services
 from participants.models import Registration
 from tests.conftest import event_data
 from tests.participants.helpers import person, sessions_for
@@ -72,11 +72,14 @@ def helsinki_event(make_event):
     return event
 
 
-def _csv(response) -> list[list[str]]:
+def _csv(response, delimiter: str = ";") -> list[list[str]]:
+    """The file as Excel in Swedish or Finnish reads it: a byte-order mark, then `;`."""
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    data = response.get_data()
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=delimiter))
 
 
 def test_csv_has_the_columns_and_values(signed_in, helsinki_event):
@@ -171,6 +174,7 @@ def test_caterers_page_and_csv_count_needs_of_confirmed_people_without_names(
     assert rows == [
         ["Need", "Number of people"],
         ["Vegetarian", "2"],
+        [],  # the totals stand apart from the rows
         ["Confirmed participants", "2"],
         ["With dietary or accessibility needs", "2"],
     ]
@@ -182,7 +186,48 @@ def test_needs_summary_groups_texts_ignoring_case_and_spaces(make_event):
     event = make_event()
     for n, needs in enumerate(["Laktosfri", "laktosfri ", "LAKTOSFRI", "Rullstol", ""], 1):
         services.register(event, person(n, needs=needs))
-    summary = services.needs_summary(event)
+    summary = queries.needs_summary(event)
     assert summary.confirmed == 5
     assert summary.with_needs == 4
     assert summary.needs == [("Laktosfri", 3), ("Rullstol", 1)]
+
+
+def test_csv_separates_with_a_comma_on_request(signed_in, helsinki_event):
+    url = f"/manage/events/{helsinki_event.slug}/registrations.csv?sep=comma"
+    rows = _csv(signed_in.get(url), delimiter=",")
+    assert rows[0] == HEADERS
+    assert dict(zip(HEADERS, rows[1], strict=True))["Sessions"] == "Pass 1; Pass 2"
+    catering = _csv(
+        signed_in.get(f"/manage/events/{helsinki_event.slug}/catering.csv?sep=comma"), ","
+    )
+    assert catering[1] == ["Vegetarian", "2"]
+
+
+def test_an_unknown_separator_or_filter_exports_nothing(signed_in, helsinki_event):
+    base = f"/manage/events/{helsinki_event.slug}"
+    for url in (
+        f"{base}/registrations.csv?sep=tab",
+        f"{base}/catering.csv?sep=;",
+        f"{base}/registrations.csv?status=everyone",
+        f"{base}/registrations.xlsx?target_group=x",
+    ):
+        response = signed_in.get(url)
+        assert response.status_code == 422, url
+        assert "Maja" not in response.get_data(as_text=True)
+
+
+def test_a_hostile_name_is_no_live_cell_with_either_separator(signed_in, make_event):
+    event = make_event()
+    services.register(event, person(1, name="Anna;=1+1;x", role='x,"=2+2'))
+    services.register(event, person(2, name="-3+4", role="@SUM(A1)"))
+    url = f"/manage/events/{event.slug}/registrations.csv"
+    for sep, name in ((None, "semicolon"), ("comma", "comma")):
+        response = signed_in.get(url + (f"?sep={sep}" if sep else ""))
+        for delimiter in (";", ",", "\t"):
+            for row in _csv(response, delimiter):
+                for cell in row:
+                    assert not cell or cell[0] not in "=+-@\t\r", (name, delimiter, cell)
+    rows = _csv(signed_in.get(url))
+    assert rows[1][0] == "Anna;'=1+1;x"  # whole, in one cell, and marked as text
+    assert rows[2][0] == "'-3+4"
+    assert rows[2][6] == "'@SUM(A1)"

@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from core.db import db
 from core.errors import ValidationError
 from events.services import cancel_event, update_event
-from participants import services
+from participants import queries, seats, services
 from participants.models import Organisation, Registration
 from tests.conftest import event_data
 from tests.participants.helpers import outbox, person, row_counts, sessions_for
@@ -140,9 +140,9 @@ def test_the_event_fills_then_waitlists_in_order(make_event):
     event = make_event(capacity=2)
     results = [reg(event, n) for n in range(1, 6)]
     assert [r.status for r in results] == ["confirmed"] * 2 + ["waitlisted"] * 3
-    assert [services.waitlist_position(r) for r in results] == [None, None, 1, 2, 3]
+    assert [seats.waitlist_position(r) for r in results] == [None, None, 1, 2, 3]
     assert results[2].full_reason == "event"
-    assert services.seats_left(event) == 0
+    assert seats.seats_left(event) == 0
 
 
 def test_a_full_quota_waitlists_only_that_group(make_event):
@@ -174,7 +174,7 @@ def test_a_full_session_waitlists_the_registration_until_other_sessions_are_chos
     assert first.status == "confirmed"
     assert second.status == "waitlisted"
     assert second.full_reason == "session"
-    assert services.waitlist_position(second) == 1
+    assert seats.waitlist_position(second) == 1
     assert outbox("waitlisted", "maja2@stockholm.se")
 
     changed = services.change_sessions(second, [large.id])
@@ -233,7 +233,7 @@ def test_cancel_promotes_the_first_waitlisted_person_who_fits(make_event):
     db.session.expire_all()
     assert db.session.get(Registration, e.id).status == "confirmed"
     assert db.session.get(Registration, d.id).status == "waitlisted"
-    assert services.waitlist_position(db.session.get(Registration, d.id)) == 1
+    assert seats.waitlist_position(db.session.get(Registration, d.id)) == 1
     assert len(outbox("promoted", "majae@stockholm.se")) == 1
     assert outbox("promoted", "majad@stockholm.se") == []
     assert len(outbox("cancelled", "majab@stockholm.se")) == 1
@@ -253,7 +253,7 @@ def test_a_waitlisted_person_cancelling_moves_the_others_up(make_event):
     reg(event, 1)
     second, third = reg(event, 2), reg(event, 3)
     services.cancel(second)
-    assert services.waitlist_position(db.session.get(Registration, third.id)) == 1
+    assert seats.waitlist_position(db.session.get(Registration, third.id)) == 1
     assert db.session.get(Registration, third.id).status == "waitlisted"
 
 
@@ -376,7 +376,7 @@ def test_counts_by_status_and_group(make_event):
     reg(event, 2, target_group="supplier")
     services.cancel(reg(event, 3))
     reg(event, 4)
-    counts = services.counts(event)
+    counts = queries.counts(event)
     assert counts.by_status == {"confirmed": 2, "waitlisted": 1, "cancelled": 1}
     assert counts.by_group["supplier"]["confirmed"] == 1
     assert counts.by_group["contracting_authority"] == {

@@ -1,0 +1,46 @@
+"""What every feature's HTML pages share: the "(required)" mark on form labels, the service's
+field messages put back next to the fields, and the signed-in organiser.
+
+The rules themselves are the services' (ValidationError names each bad field); forms only
+render fields and check the CSRF token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import Field
+
+from core.models import Organiser
+
+
+class MarkRequired:
+    """Marks a label "(required)". The check itself is the service's, so it never fails here."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        return None
+
+
+def put_errors(
+    form: Any, fields: Mapping[str, Any], names: Mapping[str, str] | None = None
+) -> list[str]:
+    """Attach the service's field messages to the form's fields (`names` maps a service
+    field to a form field where they differ); return those that fit no field."""
+    general: list[str] = []
+    for key, message in fields.items():
+        name = (names or {}).get(key, key)
+        if name in form and name != "csrf_token":
+            form[name].errors = [*form[name].errors, str(message)]
+        else:
+            general.append(str(message))
+    return general
+
+
+def current_organiser() -> Organiser:
+    """The signed-in organiser (behind @login_required)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]

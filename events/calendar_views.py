@@ -1,0 +1,45 @@
+"""The calendar routes: one event's .ics file and the subscribable feed (built by
+events.calendar)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request
+from flask_babel import gettext as _
+
+from core.db import db
+from events.calendar import CONTENT_TYPE, event_calendar, feed_calendar, feed_query
+from events.models import LANGUAGES, TARGET_GROUPS
+from events.services import TARGET_GROUP_LABELS, get_public_event
+
+bp = Blueprint("calendar", __name__)
+
+
+def _ics_response(body: bytes, filename: str) -> Response:
+    response = Response(body, content_type=CONTENT_TYPE)
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@bp.route("/events/<slug>.ics")
+def event_ics(slug: str) -> Response:
+    """One event and its agenda; drafts do not exist here (404)."""
+    event = get_public_event(slug)
+    return _ics_response(event_calendar(event), f"{event.slug}.ics")
+
+
+@bp.route("/calendar.ics")
+def feed() -> Response:
+    """The subscribable feed: ?target_group=<code> and ?lang=<sv|en|fi> (the event's language)
+    narrow it; unknown values are ignored."""
+    target_group = request.args.get("target_group")
+    target_group = target_group if target_group in TARGET_GROUPS else None
+    language = request.args.get("lang")
+    language = language if language in LANGUAGES else None
+    events = list(db.session.scalars(feed_query(target_group, language)))
+    name = current_app.config.get("ORGANISATION_NAME") or "Mötesplats"
+    name = _("%(name)s: events", name=name)
+    if target_group:
+        name = f"{name} – {TARGET_GROUP_LABELS[target_group]}"
+    if language:
+        name = f"{name} ({language})"
+    return _ics_response(feed_calendar(events, name), "calendar.ics")
