@@ -215,3 +215,26 @@ def test_pagination_links_keep_only_the_filters(app, client, make_event):
     body = html.unescape(response.get_data(as_text=True))
     assert 'href="/?page=2&city=Stockholm"' in body or 'href="/?city=Stockholm&page=2"' in body
     assert "#a" not in body
+
+
+def test_forms_still_work_with_csrf_after_the_guard_read_the_body(make_app):
+    # The guard reads the urlencoded body first; Flask-WTF must still find its token in it.
+    import re
+
+    from core.auth import create_organiser
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        create_organiser("anna@upphandlingsmyndigheten.se", "Anna", "secret-pass")
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = client.post(
+            "/login",
+            data={
+                "csrf_token": token,
+                "email": "anna@upphandlingsmyndigheten.se",
+                "password": "secret-pass",
+            },
+        )
+        assert response.status_code == 302
