@@ -2,6 +2,7 @@
 
 from flask import Flask, Response, current_app, request
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -41,6 +42,12 @@ def is_public_response(response: Response) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    proxies = int(app.config["TRUSTED_PROXIES"] or 0)
+    if proxies:
+        # The client's address (for the rate limits) and scheme as the proxies saw them; the
+        # Host header is not taken from X-Forwarded-Host (TRUSTED_HOSTS checks the real one).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
     @app.after_request
     def set_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)

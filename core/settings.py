@@ -44,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_PUBLIC": "60 per minute",
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front: X-Forwarded-For/-Proto are read from them
     "LOGIN_FAILURES_PER_ACCOUNT": "10 per 15 minutes",  # failed sign-ins, then 429
     "LOGIN_FAILURES_PER_ADDRESS": "30 per 15 minutes",
     "HSTS_SECONDS": None,  # None: two years in production, off elsewhere; 0 turns it off

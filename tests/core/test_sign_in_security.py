@@ -223,3 +223,26 @@ def test_public_answers_may_be_kept(client, registration_token):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "no-store" not in response.headers.get("Cache-Control", ""), url
+
+
+def test_behind_a_proxy_each_client_is_counted_by_its_own_address(make_app):
+    app = make_app(
+        RATELIMIT_ENABLED=True, TRUSTED_PROXIES=1, LOGIN_FAILURES_PER_ADDRESS="2 per 15 minutes"
+    )
+    request_started.connect(_fresh_request_globals, app)
+    with app.app_context():
+        create_organiser(EMAIL, "Anna", PASSWORD)
+
+        def through_proxy(client_address: str, password: str):
+            return app.test_client().post(
+                "/login",
+                data={"email": f"{client_address}@example.org", "password": password},
+                headers={"X-Forwarded-For": client_address},
+                environ_overrides={"REMOTE_ADDR": "127.0.0.1"},  # the proxy
+            )
+
+        assert through_proxy("192.0.2.1", "x").status_code == 422
+        assert through_proxy("192.0.2.1", "x").status_code == 422
+        assert through_proxy("192.0.2.1", "x").status_code == 429
+        assert through_proxy("192.0.2.2", "x").status_code == 422  # another person
+        db.session.remove()
