@@ -179,6 +179,9 @@ def init_app(app: Flask) -> None:
             return response
         try:
             page, _status = _page(503, message)
-        except sa.exc.SQLAlchemyError:  # the database cannot even be read: a page without it
-            page = render_template("core/unavailable.html", message=message)
+        except sa.exc.SQLAlchemyError:
+            # The database cannot even be read (the page's context reads the signed-in user):
+            # a page rendered without the context processors.
+            template = app.jinja_env.get_template("core/unavailable.html")
+            page = template.render(message=message)
         return page, 503, headers

@@ -177,3 +177,23 @@ def test_the_api_answers_503_unavailable_when_writes_are_refused(client, auth, r
     error = response.get_json()["error"]
     assert error["code"] == "unavailable"
     assert error["message"].startswith("The service is temporarily unavailable.")
+
+
+def test_a_database_that_cannot_even_be_read_still_gets_a_503_page(client, organiser, login):
+    login()  # the page would read the signed-in organiser: that read fails too
+    engine = db.engine
+
+    def gone(*_args, **_kwargs) -> None:
+        raise sa.exc.OperationalError("SELECT", {}, Exception("disk I/O error"))
+
+    db.session.remove()
+    sa.event.listen(engine, "before_cursor_execute", gone)
+    try:
+        response = client.get("/manage/", headers={"Accept-Language": "sv"})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", gone)
+        db.session.remove()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert "Tjänsten är tillfälligt otillgänglig" in text(response)
+    assert response.headers["Cache-Control"] == "no-store"
