@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import errors, i18n, mail_render, security
+from core import errors, guard, i18n, mail_render, security, urls
 from core.db import db, install_sqlite_recipe
 from core.extensions import babel, csrf, limiter, login_manager, mail, migrate
 from core.settings import load_config
@@ -50,6 +50,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     mail_render.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    guard.init_app(app)
+    urls.init_app(app)
 
     import events.models  # noqa: F401  (every table known to Alembic and create_all)
     import participants.models  # noqa: F401

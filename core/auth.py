@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.addresses import email_key
 from core.db import db, write_transaction
@@ -28,9 +30,21 @@ def find_organiser(email: str) -> Organiser | None:
     return db.session.scalar(sa.select(Organiser).where(Organiser.email == email_key(email)))
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(email: str, password: str) -> Organiser | None:
+    """The active organiser with this email and password, else None.
+
+    A password is hashed whether or not the account exists, so an unknown address takes as
+    long as a wrong password and cannot be told apart by its answer or its time."""
     organiser = find_organiser(email)
-    if organiser and organiser.active and organiser.check_password(password):
+    if organiser is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if organiser.check_password(password) and organiser.active:
         return organiser
     return None
 

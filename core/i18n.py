@@ -68,8 +68,15 @@ def format_short_day(moment: datetime, lang: str | None = None) -> str:
 
 
 def format_clock(moment: datetime, lang: str | None = None) -> str:
+    """9.00 (9:00 in English); in the autumn hour that happens twice, with its offset:
+    2.30 (UTC+2) is the first, 2.30 (UTC+1) the second."""
     lang = _lang(lang)
-    return f"{moment.hour}{_TIME_SEP[lang]}{moment.minute:02d}"
+    text = f"{moment.hour}{_TIME_SEP[lang]}{moment.minute:02d}"
+    offset = moment.utcoffset()
+    if offset is not None and moment.replace(fold=1 - moment.fold).utcoffset() != offset:
+        hours, rest = divmod(int(offset.total_seconds()) // 60, 60)
+        text += f" (UTC{hours:+d}" + (f":{rest:02d})" if rest else ")")
+    return text
 
 
 def format_span(starts: datetime, ends: datetime, tz: str, lang: str | None = None) -> str:

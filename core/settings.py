@@ -7,13 +7,18 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_DATABASE_URI": None,  # from DATABASE_URL, else a SQLite file in instance/
     "SQLALCHEMY_ENGINE_OPTIONS": {},
-    "PUBLIC_BASE_URL": None,
+    "PUBLIC_BASE_URL": None,  # required in production: every absolute link is built from it
+    "TRUSTED_HOSTS": None,  # None: the host of PUBLIC_BASE_URL only (others get 400)
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # a request body without a file (413 above it)
+    "MAX_FORM_MEMORY_SIZE": 500_000,  # one text field of a multipart form
+    "MAX_FORM_PARTS": 500,  # fields in a multipart form (the largest form has under 100)
     "BABEL_DEFAULT_LOCALE": "sv",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
     "LANGUAGES": ["sv", "en", "fi"],
@@ -39,6 +44,12 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_PUBLIC": "60 per minute",
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front: X-Forwarded-For/-Proto are read from them
+    "LOGIN_FAILURES_PER_ACCOUNT": "10 per 15 minutes",  # failed sign-ins, then 429
+    "LOGIN_FAILURES_PER_ADDRESS": "30 per 15 minutes",
+    "HSTS_SECONDS": None,  # None: two years in production, off elsewhere; 0 turns it off
+    "SESSION_COOKIE_SECURE": None,  # None: True in production
+    "REMEMBER_COOKIE_SECURE": None,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -76,11 +87,24 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     if not url.startswith("sqlite"):  # a server may drop idle connections; a file cannot
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
 
+    production = os.environ.get("MOTESPLATS_ENV") == "production"
+    base = app.config.get("PUBLIC_BASE_URL")
+    if app.config["TRUSTED_HOSTS"] is None and base:
+        app.config["TRUSTED_HOSTS"] = [urlsplit(base).hostname]
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config[key] is None:
+            app.config[key] = production
+    if app.config["HSTS_SECONDS"] is None:
+        app.config["HSTS_SECONDS"] = 2 * 365 * 24 * 3600 if production else 0
+
     if not app.config.get("SECRET_KEY"):
-        if os.environ.get("MOTESPLATS_ENV") == "production":
+        if production:
             raise RuntimeError("SECRET_KEY must be set in production")
         key_file = Path(app.instance_path) / "secret_key"
         if not key_file.exists():
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)
         app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if production and not app.config.get("PUBLIC_BASE_URL"):
+        # Without it, links in mail, calendars and the API would follow the Host header.
+        raise RuntimeError("PUBLIC_BASE_URL must be set in production")

@@ -1,16 +1,19 @@
-"""Absolute links for emails, calendar files and the API, from PUBLIC_BASE_URL."""
+"""Absolute links for emails, calendar files and the API, from PUBLIC_BASE_URL; the current
+page in another language."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
-from flask import current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 
 
 def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL: PUBLIC_BASE_URL when set (behind a proxy, in the worker), else the
-    request's own host. Works outside a request too."""
+    """An absolute URL: PUBLIC_BASE_URL when set (always in production, see core/settings.py),
+    else the request's own host on a developer's machine. Works outside a request too.
+    Every absolute link is built here; never url_for(..., _external=True), request.host_url
+    or request.url_root, which follow the Host header a client sends."""
     base = current_app.config.get("PUBLIC_BASE_URL")
     if not base:
         base = request.host_url if has_request_context() else "http://127.0.0.1:5000/"
@@ -19,3 +22,18 @@ def external_url(endpoint: str, **values: Any) -> str:
         parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def language_url(code: str) -> str:
+    """This page with ?lang=code: its own path and query with only lang replaced.
+
+    Not url_for(request.endpoint, **request.args): url_for reads _external, _scheme, _anchor,
+    _method and endpoint from its arguments, so a query could change the link or break it."""
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    pairs.append(("lang", code))
+    path = quote(request.script_root + request.path, safe="/:@!$&'()*+,;=-._~")
+    return f"{path}?{urlencode(pairs)}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["language_url"] = language_url

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core.auth import authenticate, create_organiser
 from core.db import db
 from core.errors import ValidationError
+from core.extensions import limiter
 from core.forms import LoginForm, OrganiserForm
 from core.models import Organiser
 
@@ -28,7 +41,39 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _login_email_key() -> str:
+    """Failed sign-ins are counted per account: the email as find_organiser reads it."""
+    email = unicodedata.normalize("NFKC", request.form.get("email") or "")
+    return "login-email:" + email.strip().casefold()[:320]
+
+
+def _login_address_key() -> str:
+    return "login-address:" + (get_remote_address() or "")
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 422
+
+
+def _throttled_message() -> str:
+    return _("Too many failed sign-in attempts. Please wait a few minutes and try again.")
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"],
+    key_func=_login_address_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    error_message=_throttled_message,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"],
+    key_func=_login_email_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    error_message=_throttled_message,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("events_manage.index"))

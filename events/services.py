@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -101,19 +101,51 @@ def _unique_slug(base: str) -> str:
     return slug
 
 
+class NonexistentTime(ValueError):
+    """A local time the clocks skip (the spring change): it never happens in that zone."""
+
+    def __init__(self, moment: datetime, tz: str) -> None:
+        super().__init__(f"{moment:%Y-%m-%d %H:%M} does not exist in {tz}")
+        self.message = _l(
+            "%(time)s on %(date)s does not exist in %(zone)s: the clocks go forward then. "
+            "Choose a time before or after the change.",
+            time=f"{moment:%H:%M}",
+            date=f"{moment:%Y-%m-%d}",
+            zone=tz,
+        )
+
+
 def parse_moment(value: Any, tz: str) -> datetime:
-    """ISO 8601 with an offset, or naive local time in the zone tz. ValueError if neither."""
+    """ISO 8601 with an offset, or naive local time in the zone tz. ValueError if neither,
+    NonexistentTime for a local time inside the spring gap. A local time that happens twice
+    (the autumn hour) is the first of the two (fold=0), as summer time. Returned in UTC."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str) and value.strip():
         moment = datetime.fromisoformat(value.strip())
     else:
         raise ValueError("empty")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(tz))
     if not 1900 <= moment.year <= 2200:  # far-off years overflow when converted to UTC
         raise ValueError("out of range")
-    return moment
+    if moment.tzinfo is None:
+        zone = ZoneInfo(tz)
+        moment = moment.replace(tzinfo=zone, fold=0)
+        # zoneinfo never refuses a time in the gap; the round trip through UTC moves it.
+        if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment.replace(
+            tzinfo=None
+        ):
+            raise NonexistentTime(moment, tz)
+    # In UTC: datetimes in one zone compare by wall clock, and one in the repeated autumn hour
+    # never equals a datetime in another zone (PEP 495), so "changed?" and "after the start?"
+    # are asked of instants.
+    return moment.astimezone(UTC)
+
+
+def moment_error(err: Exception) -> Any:
+    """The message for a date and time parse_moment refused."""
+    if isinstance(err, NonexistentTime):
+        return err.message
+    return _l("Give a date and time, such as 2026-12-13T09:00.")
 
 
 def _text(data: Mapping[str, Any], key: str, errors: dict, *, max_len: int, required: bool = False):
@@ -234,8 +266,8 @@ def _parse_sessions(raw: Any, tz: str, errors: dict) -> list[dict[str, Any]]:
         for key in ("starts_at", "ends_at"):
             try:
                 session[key] = parse_moment(item.get(key), tz)
-            except (ValueError, TypeError):
-                errs[key] = _l("Give a date and time, such as 2026-12-13T09:00.")
+            except (ValueError, TypeError) as err:
+                errs[key] = moment_error(err)
         if (
             "starts_at" in session
             and "ends_at" in session
@@ -285,8 +317,8 @@ def _parse(data: Mapping[str, Any], current: Event | None) -> _Parsed:
         if present(key):
             try:
                 values[key] = parse_moment(data.get(key), tz)
-            except (ValueError, TypeError):
-                errors[key] = _l("Give a date and time, such as 2026-12-13T09:00.")
+            except (ValueError, TypeError) as err:
+                errors[key] = moment_error(err)
     for key in ("registration_opens_at", "registration_closes_at"):
         if key in data:
             if data.get(key) in (None, ""):
@@ -294,8 +326,8 @@ def _parse(data: Mapping[str, Any], current: Event | None) -> _Parsed:
                 continue
             try:
                 values[key] = parse_moment(data.get(key), tz)
-            except (ValueError, TypeError):
-                errors[key] = _l("Give a date and time, such as 2026-12-13T09:00.")
+            except (ValueError, TypeError) as err:
+                errors[key] = moment_error(err)
 
     if present("venue"):
         venue = data.get("venue") or {}

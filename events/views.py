@@ -56,13 +56,18 @@ manage_bp.context_processor(_labels)
 # --- public pages ----------------------------------------------------------------------------
 
 
+_PAGE_ARGS = ("kind", "format", "language", "lang_filter", "city", "target_group", "lang")
+
+
 def _event_list(past: bool) -> ResponseReturnValue:
     filters, notices = filters_with_notices(services.EventFilters.parse, request.args)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     pagination = services.list_public_events(
         past=past, filters=filters, page=page, per_page=current_app.config["EVENTS_PER_PAGE"]
     )
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # The pages' links keep the filters by name, never all of request.args (which url_for
+    # would read _external, _scheme or endpoint from).
+    args = {k: v for k, v in request.args.items() if k in _PAGE_ARGS and v}
     return render_template(
         "events/past.html" if past else "events/index.html",
         pagination=pagination,
