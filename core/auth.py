@@ -5,12 +5,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 import sqlalchemy as sa
-from flask import g, request
+from flask import request
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -92,14 +89,3 @@ def organiser_from_token() -> Organiser:
     if api_token is None or not api_token.organiser.active:
         raise Unauthorized(_l("The API token is not valid."))
     return api_token.organiser
-
-
-def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Puts the token's organiser in g.organiser, or answers 401."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        g.organiser = organiser_from_token()
-        return view(*args, **kwargs)
-
-    return wrapper

@@ -9,8 +9,8 @@ core/openapi.py writes into the OpenAPI document.
         event = services.create_event(g.organiser, body)
         return reply(event_detail(event), 201)
 
-Before the view runs, the decorator
-- answers 404 when a path parameter holds NUL or a lone surrogate (nothing has such a name);
+Before the view runs (core/guard.py has already refused an address holding NUL, a lone
+surrogate or bytes that are not UTF-8), the decorator
 - checks the token (``auth="token"``: 401 without a valid one, the organiser in
   ``g.organiser``; ``"optional"``: the same when an Authorization header is sent, else None);
 - reads the query into the ``query`` model and passes it as ``query=``;
@@ -36,7 +36,7 @@ from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticUndefined
 
 from core.auth import organiser_from_token
-from core.errors import NotFound, ServiceError, ValidationError
+from core.errors import ServiceError, ValidationError
 from core.schemas import Input, Output, Query
 from core.text import is_bad_text
 
@@ -71,8 +71,9 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {}
 
 # The shared error answers, by status, in components.responses.
 ERROR_RESPONSES: dict[int, tuple[str, str, str]] = {
-    400: ("BadRequest", "The body is not UTF-8, not valid JSON or not a JSON object.",
-          "malformed_json"),
+    400: ("BadRequest", "The address holds characters that cannot be read (NUL, a lone "
+          "surrogate, not UTF-8: bad_request), or the body is not UTF-8, not valid JSON or not a "
+          "JSON object (malformed_json).", "bad_request"),
     401: ("Unauthorized", "No API token, or one that is not valid.", "unauthorized"),
     403: ("Forbidden", "The token's organiser may not do this.", "forbidden"),
     404: ("NotFound", "No such thing (drafts do not exist for the public).", "not_found"),
@@ -80,6 +81,8 @@ ERROR_RESPONSES: dict[int, tuple[str, str, str]] = {
     413: ("TooLarge", "The body is larger than the server accepts.", "too_large"),
     422: ("Invalid", "Some fields need correcting; `fields` names each.", "invalid"),
     429: ("RateLimited", "Too many requests from this address; wait a minute.", "rate_limited"),
+    503: ("Unavailable", "The database is not taking requests for a moment; try again after "
+          "Retry-After seconds.", "unavailable"),
 }  # fmt: skip
 
 
@@ -100,14 +103,14 @@ def operation(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API view (see the module's docstring). responses: the answers this view
     gives itself; a string is an Error answer with that description. The errors the
-    declaration implies (400, 413 and 422 for a body, 422 for a query, 401 for a token) are
-    added."""
+    declaration implies are added: 400 (an unreadable address) and 503 (the database is away)
+    for every view, 413 and 422 for a body, 422 for a query, 401 for a token."""
     documented: dict[int, Reply] = {
         status: Reply(item) if isinstance(item, str) else item for status, item in responses.items()
     }
-    implied = []
+    implied = [400, 503]
     if body is not None:
-        implied += [400, 413, 422]
+        implied += [413, 422]
     if query is not None:
         implied.append(422)
     if auth != "public":
@@ -128,9 +131,6 @@ def operation(
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if any(isinstance(v, str) and is_bad_text(v) for v in kwargs.values()):
-                # Nothing is stored under such a name (PostgreSQL cannot even be asked).
-                raise NotFound(_l("The page you asked for does not exist."))
             if auth == "token" or (auth == "optional" and request.headers.get("Authorization")):
                 g.organiser = organiser_from_token()
             elif auth == "optional":
@@ -241,9 +241,6 @@ def parse_query(model: type[Query]) -> Query:
     """The query string read into model (422 naming each bad parameter; an empty value is a
     bad one too, as the document says)."""
     args = request.args.to_dict()
-    for key, value in args.items():
-        if is_bad_text(key) or is_bad_text(value):
-            raise ValidationError({field_name((key,)): BAD_TEXT})
     try:
         return model.model_validate(args)
     except PydanticError as err:

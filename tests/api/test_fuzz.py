@@ -43,6 +43,8 @@ CHECKS = ",".join(
         "ignored_auth",
         "use_after_free",
         "ensure_resource_availability",
+        "unsupported_method",
+        "allow_header_conformance",
     ]
 )
 MAX_TIME = os.environ.get("FUZZ_MAX_TIME", "60")
