@@ -159,7 +159,7 @@ def test_a_declared_view_is_documented_from_its_declaration(app):
     operation_ = document["paths"]["/api/v1/things/{id}"]["post"]
     assert [p["name"] for p in operation_["parameters"]] == ["id"]
     assert operation_["security"] == [{"bearerAuth": []}]
-    assert set(operation_["responses"]) == {"201", "400", "401", "413", "422"}
+    assert set(operation_["responses"]) == {"201", "400", "401", "413", "422", "503"}
     assert document["components"]["schemas"]["Thing"]["required"] == ["id", "name"]
     assert document["components"]["schemas"]["ThingInput"]["required"] == ["name"]
     validate_spec(document)

@@ -655,4 +655,4 @@ def test_nul_in_a_path_or_query_is_a_4xx_on_every_database(client, auth, path):
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert error["code"] == "bad_request"
-    assert "cannot be read" in error["message"]
+    assert "inte kan läsas" in error["message"]  # Swedish unless asked otherwise
