@@ -64,8 +64,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from events.views import bp as events_bp
     from events.views import manage_bp as events_manage
     from participants.api import bp as participants_api
+    from participants.manage_views import manage_bp as participants_manage
     from participants.views import bp as participants_bp
-    from participants.views import manage_bp as participants_manage
 
     app.register_blueprint(core_bp)
     app.register_blueprint(outbox_bp)

@@ -1,7 +1,7 @@
 """List filters on HTML pages: the same validation as the API's, shown instead of dropped.
 
 Each feature validates its filters in one service function that raises ValidationError for an
-unknown value (events.services.EventFilters.parse, participants.queries.RegistrationFilters
+unknown value (events.queries.EventFilters.parse, participants.queries.RegistrationFilters
 .parse); the API answers 422 with it. An HTML list page gets here instead: a stale or
 hand-edited link still shows the list, without the unknown filter, and says so.
 """

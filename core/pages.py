@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask import Response
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import Field
@@ -44,3 +46,17 @@ def put_errors(
 def current_organiser() -> Organiser:
     """The signed-in organiser (behind @login_required)."""
     return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def csrf_failed(form: Any) -> list[str]:
+    """The message for a form whose CSRF token expired (shown above the form)."""
+    return [_("The form has expired. Please send it again.")] if "csrf_token" in form.errors else []
+
+
+def download(body: str | bytes, filename: str, mimetype: str) -> Response:
+    """A file the browser saves under filename."""
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

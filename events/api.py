@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g, request
 
 from core.operations import Reply, describe_path_parameter, operation, reply
 from core.urls import external_url
-from events import schemas, services
+from events import queries, schemas, services
 from events.models import Event, Session
 from events.schemas import at, summary_fields
 
@@ -94,8 +94,8 @@ _EVENT = Reply("The event.", schemas.ManagedEvent)
     responses={200: Reply("One page of events.", schemas.EventList)},
 )
 def list_events(query: schemas.EventListQuery) -> Response:
-    filters = services.EventFilters.parse(query.model_dump(exclude_none=True))
-    pagination = services.list_public_events(
+    filters = queries.EventFilters.parse(query.model_dump(exclude_none=True))
+    pagination = queries.list_public_events(
         query.past, filters, page=query.page, per_page=query.per_page
     )
     next_url = None
@@ -129,8 +129,8 @@ def list_events(query: schemas.EventListQuery) -> Response:
 )
 def get_event(slug: str) -> Response:
     """Public for published and cancelled events; a draft only for a token that manages it."""
-    event = services.visible_event(slug, g.organiser)
-    manage = g.organiser is not None and services.can_manage(g.organiser, event)
+    event = queries.visible_event(slug, g.organiser)
+    manage = g.organiser is not None and queries.can_manage(g.organiser, event)
     return reply(event_detail(event, manage=manage))
 
 
@@ -160,7 +160,7 @@ def create_event(body: dict[str, Any]) -> Response:
     responses={200: _EVENT, 403: Reply("Not an organiser of this event."), 404: "No such event."},
 )
 def update_event(slug: str, body: dict[str, Any]) -> Response:
-    event = services.get_managed_event(g.organiser, slug)
+    event = queries.get_managed_event(g.organiser, slug)
     return reply(event_detail(services.update_event(g.organiser, event, body), manage=True))
 
 
@@ -173,5 +173,5 @@ def update_event(slug: str, body: dict[str, Any]) -> Response:
     responses={200: _EVENT, 403: Reply("Not an organiser of this event."), 404: "No such event."},
 )
 def cancel_event(slug: str) -> Response:
-    event = services.get_managed_event(g.organiser, slug)
+    event = queries.get_managed_event(g.organiser, slug)
     return reply(event_detail(services.cancel_event(g.organiser, event), manage=True))

@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 
 from core.db import db
 from events.calendar import CONTENT_TYPE, event_calendar, feed_calendar, feed_query
+from events.labels import TARGET_GROUP_LABELS
 from events.models import LANGUAGES, TARGET_GROUPS
-from events.services import TARGET_GROUP_LABELS, get_public_event
+from events.queries import get_public_event
 
 bp = Blueprint("calendar", __name__)
 

@@ -21,7 +21,7 @@ try:
     from wtforms import SelectChoice
 except ImportError:  # WTForms before 3.3 takes (value, label) pairs
     SelectChoice = None
-from events.services import FORMAT_LABELS, KIND_LABELS, LANGUAGE_LABELS
+from events.labels import FORMAT_LABELS, KIND_LABELS, LANGUAGE_LABELS
 
 COMMON_TIMEZONES = ("Europe/Stockholm", "Europe/Helsinki", "Europe/Oslo", "Europe/Copenhagen")
 

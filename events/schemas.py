@@ -19,7 +19,7 @@ from core.urls import external_url
 from events.models import FORMATS, KINDS, LANGUAGES, STATUSES, TARGET_GROUPS, local
 from events.models import Event as EventRow
 
-MAX_NUMBER = 1_000_000  # as events.services.MAX_NUMBER: capacities and quotas
+MAX_NUMBER = 1_000_000  # as events.parsing.MAX_NUMBER: capacities and quotas
 PER_PAGE = 50
 MAX_PER_PAGE = 100
 

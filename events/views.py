@@ -29,7 +29,7 @@ from core.errors import NotFound, ServiceError
 from core.filters import filters_with_notices
 from core.page_cache import cached_for_visitors
 from core.pages import current_organiser, put_errors
-from events import services
+from events import labels, queries, services
 from events.forms import COMMON_TIMEZONES, ConfirmForm, EventForm, SessionForm
 from events.models import FORMATS, KINDS, LANGUAGES, TARGET_GROUPS, Event, Session
 
@@ -41,11 +41,11 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and 
 
 def _labels() -> dict[str, Any]:
     return {
-        "KIND_LABELS": services.KIND_LABELS,
-        "FORMAT_LABELS": services.FORMAT_LABELS,
-        "LANGUAGE_LABELS": services.LANGUAGE_LABELS,
-        "STATUS_LABELS": services.STATUS_LABELS,
-        "TARGET_GROUP_LABELS": services.TARGET_GROUP_LABELS,
+        "KIND_LABELS": labels.KIND_LABELS,
+        "FORMAT_LABELS": labels.FORMAT_LABELS,
+        "LANGUAGE_LABELS": labels.LANGUAGE_LABELS,
+        "STATUS_LABELS": labels.STATUS_LABELS,
+        "TARGET_GROUP_LABELS": labels.TARGET_GROUP_LABELS,
     }
 
 
@@ -60,9 +60,9 @@ _PAGE_ARGS = ("kind", "format", "language", "lang_filter", "city", "target_group
 
 
 def _event_list(past: bool) -> ResponseReturnValue:
-    filters, notices = filters_with_notices(services.EventFilters.parse, request.args)
+    filters, notices = filters_with_notices(queries.EventFilters.parse, request.args)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    pagination = services.list_public_events(
+    pagination = queries.list_public_events(
         past=past, filters=filters, page=page, per_page=current_app.config["EVENTS_PER_PAGE"]
     )
     # The pages' links keep the filters by name, never all of request.args (which url_for
@@ -73,7 +73,7 @@ def _event_list(past: bool) -> ResponseReturnValue:
         pagination=pagination,
         events=pagination.items,
         filters=filters,
-        cities=[] if past else services.cities(),
+        cities=[] if past else queries.cities(),
         page_args=args,
         filter_notices=notices,
         kinds=KINDS,
@@ -98,13 +98,13 @@ def past() -> ResponseReturnValue:
 @bp.route("/events/<slug>")
 @cached_for_visitors
 def detail(slug: str) -> ResponseReturnValue:
-    event = services.get_public_event(slug)
+    event = queries.get_public_event(slug)
     return render_template(
         "events/detail.html",
         event=event,
-        description_html=services.render_description(event.description),
+        description_html=queries.render_description(event.description),
         session_descriptions={
-            s.id: services.render_description(s.description) for s in event.sessions
+            s.id: queries.render_description(s.description) for s in event.sessions
         },
     )
 
@@ -266,7 +266,7 @@ def _save_event(form: EventForm, event: Event | None) -> ResponseReturnValue:
 def manage_index() -> ResponseReturnValue:
     return render_template(
         "events/manage/index.html",
-        events=services.organiser_events(current_organiser()),
+        events=queries.organiser_events(current_organiser()),
         now=utcnow(),
     )
 
@@ -281,7 +281,7 @@ def new_event() -> ResponseReturnValue:
 @manage_bp.route("/events/<slug>", endpoint="event")
 @login_required
 def event_page(slug: str) -> ResponseReturnValue:
-    event = services.get_managed_event(current_organiser(), slug)
+    event = queries.get_managed_event(current_organiser(), slug)
     return render_template(
         "events/manage/event.html",
         event=event,
@@ -293,7 +293,7 @@ def event_page(slug: str) -> ResponseReturnValue:
 @manage_bp.route("/events/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit_event(slug: str) -> ResponseReturnValue:
-    event = services.get_managed_event(current_organiser(), slug)
+    event = queries.get_managed_event(current_organiser(), slug)
     form = EventForm()
     if request.method == "GET":
         _fill_event_form(form, event)
@@ -301,7 +301,7 @@ def edit_event(slug: str) -> ResponseReturnValue:
 
 
 def _state_change(slug: str, change: Any, done: str) -> ResponseReturnValue:
-    event = services.get_managed_event(current_organiser(), slug)
+    event = queries.get_managed_event(current_organiser(), slug)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -327,14 +327,14 @@ def publish(slug: str) -> ResponseReturnValue:
 def cancel(slug: str) -> ResponseReturnValue:
     if request.method == "POST":
         return _state_change(slug, services.cancel_event, _("The event is cancelled."))
-    event = services.get_managed_event(current_organiser(), slug)
+    event = queries.get_managed_event(current_organiser(), slug)
     return render_template("events/manage/confirm_cancel.html", event=event, form=ConfirmForm())
 
 
 @manage_bp.route("/events/<slug>/delete", methods=["GET", "POST"])
 @login_required
 def delete(slug: str) -> ResponseReturnValue:
-    event = services.get_managed_event(current_organiser(), slug)
+    event = queries.get_managed_event(current_organiser(), slug)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         title = event.title
@@ -457,21 +457,21 @@ def _save_session(event: Event, session: Session | None) -> ResponseReturnValue:
 @manage_bp.route("/events/<slug>/sessions/new", methods=["GET", "POST"])
 @login_required
 def new_session(slug: str) -> ResponseReturnValue:
-    event = services.get_managed_event(current_organiser(), slug)
+    event = queries.get_managed_event(current_organiser(), slug)
     return _save_session(event, None)
 
 
 @manage_bp.route("/events/<slug>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_session(slug: str, session_id: int) -> ResponseReturnValue:
-    event = services.get_managed_event(current_organiser(), slug)
+    event = queries.get_managed_event(current_organiser(), slug)
     return _save_session(event, _find_session(event, session_id))
 
 
 @manage_bp.route("/events/<slug>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_session(slug: str, session_id: int) -> ResponseReturnValue:
-    event = services.get_managed_event(current_organiser(), slug)
+    event = queries.get_managed_event(current_organiser(), slug)
     session = _find_session(event, session_id)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():

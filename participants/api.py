@@ -26,8 +26,8 @@ from flask import Blueprint, Response, g
 
 from core.extensions import limiter, public_limit
 from core.operations import Reply, describe_path_parameter, operation, reply
+from events.queries import get_managed_event, get_public_event, require_manage
 from events.schemas import at, event_summary
-from events.services import get_managed_event, get_public_event, require_manage
 from participants import queries, schemas, seats, services
 from participants.emails import manage_url
 from participants.models import Registration

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 
 from core.spreadsheets import to_csv, to_xlsx
+from events.labels import TARGET_GROUP_LABELS
 from events.models import Event
-from events.services import TARGET_GROUP_LABELS
 from participants import queries
 from participants.forms import STATUS_LABELS
 from participants.models import Registration

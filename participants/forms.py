@@ -23,8 +23,8 @@ from wtforms import (
 )
 
 from core.pages import MarkRequired
+from events.labels import LANGUAGE_LABELS, TARGET_GROUP_LABELS
 from events.models import TARGET_GROUPS
-from events.services import LANGUAGE_LABELS, TARGET_GROUP_LABELS
 
 COUNTRY_LABELS = {"SE": _l("Sweden"), "FI": _l("Finland"), "other": _l("Another country")}
 STATUS_LABELS = {

@@ -36,7 +36,8 @@ ADMIN_PASSWORD = "sweep-secret-42"
 
 def _cancel(live_server: LiveServer, email: str, slug: str) -> None:
     from core.auth import find_organiser
-    from events.services import cancel_event, get_managed_event
+    from events.queries import get_managed_event
+    from events.services import cancel_event
 
     with live_server.app.test_request_context("/"):
         organiser = find_organiser(email)
@@ -145,7 +146,7 @@ def data(live_server: LiveServer, browser: Any) -> dict[str, Any]:
         import sqlalchemy as sa
 
         from core.db import db
-        from events.services import get_public_event
+        from events.queries import get_public_event
         from participants.models import Registration
 
         event = get_public_event(published)

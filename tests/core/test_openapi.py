@@ -184,6 +184,6 @@ def test_the_schemas_required_fields_are_the_services(
 
 
 def test_the_documented_limits_are_the_services():
-    from events import schemas, services
+    from events import parsing, schemas
 
-    assert schemas.MAX_NUMBER == services.MAX_NUMBER
+    assert schemas.MAX_NUMBER == parsing.MAX_NUMBER

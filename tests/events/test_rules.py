@@ -8,26 +8,26 @@ import pytest
 
 from core.auth import create_organiser
 from core.errors import NotFound, ValidationError
-from events import services
+from events import queries
 
 
 def test_a_draft_is_visible_only_to_its_organisers(organiser, make_event):
     draft = make_event(status="draft")
     published = make_event()
     other = create_organiser("bo@example.se", "Bo Other", "secret-pass")
-    assert services.visible_event(draft.slug, organiser) == draft
+    assert queries.visible_event(draft.slug, organiser) == draft
     for caller in (None, other):
         with pytest.raises(NotFound):
-            services.visible_event(draft.slug, caller)
-        assert services.visible_event(published.slug, caller) == published
+            queries.visible_event(draft.slug, caller)
+        assert queries.visible_event(published.slug, caller) == published
     with pytest.raises(NotFound):
-        services.visible_event("no-such-event", organiser)
+        queries.visible_event("no-such-event", organiser)
 
 
 def test_event_filters_refuse_unknown_values():
-    assert services.EventFilters.parse({"kind": "", "city": " Umeå "}).city == "Umeå"
+    assert queries.EventFilters.parse({"kind": "", "city": " Umeå "}).city == "Umeå"
     with pytest.raises(ValidationError) as err:
-        services.EventFilters.parse({"kind": "party", "format": "online", "target_group": "x"})
+        queries.EventFilters.parse({"kind": "party", "format": "online", "target_group": "x"})
     assert set(err.value.fields) == {"kind", "target_group"}
 
 

@@ -1,0 +1,182 @@
+"""Finding and listing events: who may see or manage one, the public lists and their filters,
+an organiser's own events, and an event's description as safe HTML."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import markdown
+import nh3
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy.orm import selectinload
+
+from core.db import db, utcnow
+from core.errors import Forbidden, NotFound, ValidationError
+from core.models import Organiser
+from events.models import (
+    FORMATS,
+    KINDS,
+    LANGUAGES,
+    TARGET_GROUPS,
+    Event,
+    EventTargetGroup,
+)
+
+
+def can_manage(organiser: Organiser, event: Event) -> bool:
+    return (
+        organiser.is_admin
+        or event.created_by_id == organiser.id
+        or any(o.id == organiser.id for o in event.co_organisers)
+    )
+
+
+def require_manage(organiser: Organiser, event: Event) -> None:
+    if not can_manage(organiser, event):
+        raise Forbidden(_l("You are not an organiser of this event."))
+
+
+def _find_event(slug: str, *, agenda: bool = False) -> Event:
+    """The event with this slug, any status; NotFound when there is none. `agenda` loads its
+    sessions and target groups with it (the public page and the API show them)."""
+    query = sa.select(Event).where(Event.slug == slug)
+    if agenda:
+        query = query.options(selectinload(Event.sessions), selectinload(Event.target_groups))
+    event = db.session.scalar(query)
+    if event is None:
+        raise NotFound(_l("There is no such event."))
+    return event
+
+
+def visible_event(slug: str, organiser: Organiser | None = None) -> Event:
+    """The event as the caller may see it: a published or cancelled event for everyone; a draft
+    only for an organiser who manages it (otherwise NotFound, as if it did not exist).
+
+    The API passes the token's organiser. The public HTML pages pass None on purpose: they are
+    cached for visitors and never show a draft; organisers see drafts in /manage."""
+    event = _find_event(slug, agenda=True)
+    if event.status == "draft" and (organiser is None or not can_manage(organiser, event)):
+        raise NotFound(_l("There is no such event."))
+    return event
+
+
+def get_public_event(slug: str) -> Event:
+    """A published or cancelled event; drafts do not exist for the public."""
+    return visible_event(slug, None)
+
+
+def get_managed_event(organiser: Organiser, slug: str) -> Event:
+    """An event the organiser manages, any status; NotFound or Forbidden otherwise."""
+    event = _find_event(slug)
+    require_manage(organiser, event)
+    return event
+
+
+@dataclass
+class EventFilters:
+    kind: str | None = None
+    format: str | None = None
+    language: str | None = None
+    city: str | None = None  # a city name, or "online"
+    target_group: str | None = None
+
+    @classmethod
+    def parse(cls, args: Mapping[str, Any]) -> EventFilters:
+        """Read the list filters (kind, format, language or lang_filter, city, target_group);
+        an empty value means no filter. Raises ValidationError naming each unknown value: the
+        API answers 422, the HTML pages show it (core.filters)."""
+        errors: dict[str, Any] = {}
+
+        def pick(key: str, choices: tuple[str, ...]) -> str | None:
+            value = args.get(key) or None
+            if value is not None and value not in choices:
+                errors[key] = _l("Choose one of: %(choices)s.", choices=", ".join(choices))
+                return None
+            return value
+
+        city = args.get("city")
+        city = city.strip() if isinstance(city, str) else ""
+        filters = cls(
+            kind=pick("kind", KINDS),
+            format=pick("format", FORMATS),
+            language=pick("language", LANGUAGES) or pick("lang_filter", LANGUAGES),
+            city=city[:100] or None,
+            target_group=pick("target_group", TARGET_GROUPS),
+        )
+        if errors:
+            raise ValidationError(errors)
+        return filters
+
+
+def public_events_query(past: bool = False, filters: EventFilters | None = None) -> sa.Select:
+    """Published and cancelled events, upcoming (not yet ended) or past, filtered."""
+    now = utcnow()
+    query = sa.select(Event).where(Event.status != "draft")
+    if past:
+        query = query.where(Event.ends_at < now).order_by(Event.starts_at.desc(), Event.id)
+    else:
+        query = query.where(Event.ends_at >= now).order_by(Event.starts_at, Event.id)
+    f = filters or EventFilters()
+    if f.kind:
+        query = query.where(Event.kind == f.kind)
+    if f.format:
+        query = query.where(Event.format == f.format)
+    if f.language:
+        query = query.where(Event.language == f.language)
+    if f.city == "online":
+        query = query.where(Event.format.in_(("online", "hybrid")))
+    elif f.city:
+        query = query.where(sa.func.lower(Event.venue_city) == f.city.lower())
+    if f.target_group:
+        query = query.where(Event.target_groups.any(EventTargetGroup.code == f.target_group))
+    return query.options(selectinload(Event.target_groups))
+
+
+def list_public_events(
+    past: bool = False, filters: EventFilters | None = None, page: int = 1, per_page: int = 10
+):
+    """One page of events (a Flask-SQLAlchemy Pagination)."""
+    return db.paginate(
+        public_events_query(past, filters), page=page, per_page=per_page, error_out=False
+    )
+
+
+def cities() -> list[str]:
+    """Cities with upcoming public events, for the filter."""
+    rows = db.session.scalars(
+        sa.select(Event.venue_city)
+        .where(Event.status != "draft", Event.ends_at >= utcnow(), Event.venue_city != "")
+        .distinct()
+        .order_by(Event.venue_city)
+    )
+    return list(rows)
+
+
+def organiser_events(organiser: Organiser) -> list[Event]:
+    """The events an organiser manages, nearest first, then past ones."""
+    query = sa.select(Event).options(selectinload(Event.target_groups))
+    if not organiser.is_admin:
+        query = query.where(
+            sa.or_(
+                Event.created_by_id == organiser.id,
+                Event.co_organisers.any(Organiser.id == organiser.id),
+            )
+        )
+    now = utcnow()
+    events = list(db.session.scalars(query.order_by(Event.starts_at, Event.id)))
+    upcoming = [e for e in events if e.ends_at >= now]
+    past = [e for e in events if e.ends_at < now]
+    return upcoming + past[::-1]
+
+
+@functools.lru_cache(maxsize=2048)
+def render_description(text: str) -> Markup:
+    """Markdown to HTML, sanitised by nh3 so organisers' text cannot inject script. Cached:
+    the same text always gives the same HTML, and building a Markdown parser costs ~1 ms."""
+    html = markdown.markdown(text or "", extensions=["sane_lists"])
+    return Markup(nh3.clean(html, tags=nh3.ALLOWED_TAGS - {"img"}))

@@ -1,0 +1,330 @@
+"""Organisers' registration management (HTML): the list with its filters, confirming and
+cancelling for someone, adding a person, check-in at the door, exports, the caterer's counts
+and a message to the registrants.
+
+Check-in from the ticket's QR code: scanning opens `/manage/checkin/<token>` with a GET, so
+that page marks the person attended on GET (for a signed-in organiser of the event; marking
+twice keeps the first time) and offers an Undo button, which is a POST.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import login_required
+
+from core.errors import ServiceError, ValidationError
+from core.filters import filters_with_notices
+from core.pages import csrf_failed, current_organiser, download, put_errors
+from core.spreadsheets import parse_separator
+from events import queries as event_queries
+from events.models import Event
+from participants import exports, messaging, queries, seats, services
+from participants.forms import (
+    AddPersonForm,
+    ConfirmForm,
+    MessageForm,
+)
+from participants.labels import template_labels
+from participants.models import REGISTRATION_STATUSES
+
+manage_bp = Blueprint("participants_manage", __name__, url_prefix="/manage")
+manage_bp.context_processor(template_labels)
+
+
+def _event(slug: str) -> Event:
+    return event_queries.get_managed_event(current_organiser(), slug)
+
+
+def _filter_args() -> dict[str, str]:
+    """The list filters of the address that are kept in links: known names, valid values."""
+    args = {k: request.args[k] for k in queries.FILTER_KEYS if request.args.get(k)}
+    try:
+        queries.RegistrationFilters.parse(args)
+    except ValidationError as err:
+        args = {k: v for k, v in args.items() if k not in err.fields}
+    return args
+
+
+def _list_filters() -> queries.RegistrationFilters:
+    """The list's filters, validated by the same function as the API's; an unknown value is
+    not applied and the page says so (core.filters)."""
+    filters, notices = filters_with_notices(queries.RegistrationFilters.parse, request.args)
+    for notice in notices:
+        flash(notice, "error")
+    return filters
+
+
+def _export_filters() -> queries.RegistrationFilters:
+    """An export's filters: an unknown value is refused (422), never widened to everyone, so
+    a file never holds more people than the organiser asked for."""
+    try:
+        return queries.RegistrationFilters.parse(request.args)
+    except ValidationError as err:
+        raise ValidationError(
+            err.fields,
+            _(
+                "A filter has an unknown value, so nothing was exported: %(why)s",
+                why=" ".join(str(m) for m in err.fields.values()),
+            ),
+        ) from None
+
+
+@manage_bp.route("/events/<slug>/registrations")
+@login_required
+def registrations(slug: str) -> ResponseReturnValue:
+    event = _event(slug)
+    filters = _list_filters()
+    return render_template(
+        "participants/manage_registrations.html",
+        event=event,
+        registrations=queries.list_registrations(event, filters),
+        filters=filters,
+        filter_args=_filter_args(),
+        counts=queries.counts(event),
+        positions=seats.waitlist_positions(event),
+        seats_left=seats.seats_left(event),
+        statuses=REGISTRATION_STATUSES,
+        form=ConfirmForm(),
+    )
+
+
+@manage_bp.route("/events/<slug>/registrations/<int:registration_id>/confirm", methods=["POST"])
+@login_required
+def confirm(slug: str, registration_id: int) -> ResponseReturnValue:
+    event = _event(slug)
+    registration = queries.get_event_registration(event, registration_id)
+    if ConfirmForm().validate():
+        try:
+            services.confirm_from_waitlist(registration)
+        except ServiceError as err:
+            flash(str(err.message), "error")
+        else:
+            flash(_("%(name)s now has a place.", name=registration.name), "success")
+    return redirect(url_for(".registrations", slug=slug, **_filter_args()))
+
+
+@manage_bp.route(
+    "/events/<slug>/registrations/<int:registration_id>/cancel", methods=["GET", "POST"]
+)
+@login_required
+def cancel_for(slug: str, registration_id: int) -> ResponseReturnValue:
+    event = _event(slug)
+    registration = queries.get_event_registration(event, registration_id)
+    form = ConfirmForm()
+    if request.method == "POST" and registration.status != "cancelled" and form.validate():
+        services.cancel(registration, by_organiser=True)
+        flash(_("The registration of %(name)s is cancelled.", name=registration.name), "success")
+        return redirect(url_for(".registrations", slug=slug, **_filter_args()))
+    return render_template(
+        "participants/manage_cancel.html",
+        event=event,
+        registration=registration,
+        form=form,
+        filter_args=_filter_args(),
+    )
+
+
+@manage_bp.route("/events/<slug>/registrations/new", methods=["GET", "POST"])
+@login_required
+def add(slug: str) -> ResponseReturnValue:
+    event = _event(slug)
+    form = AddPersonForm()
+    status = 200
+    general: list[str] = []
+    if request.method == "GET":
+        form.language.data = event.language
+    elif not form.validate():
+        status, general = 400, csrf_failed(form)
+    else:
+        try:
+            registration = services.register(event, form.as_service_data(), by_organiser=True)
+        except ValidationError as err:
+            status, general = 422, put_errors(form, err.fields)
+        except ServiceError as err:
+            status, general = err.status, [str(err.message)]
+        else:
+            if registration.status == "confirmed":
+                flash(_("%(name)s is registered.", name=registration.name), "success")
+            else:
+                flash(
+                    _(
+                        "%(name)s is on the waiting list: %(why)s",
+                        name=registration.name,
+                        why=seats.FULL_MESSAGES.get(registration.full_reason or "", ""),
+                    ),
+                    "info",
+                )
+            return redirect(url_for(".registrations", slug=slug))
+    return (
+        render_template(
+            "participants/manage_add.html",
+            event=event,
+            form=form,
+            places_left=seats.session_places_left(event),
+            chosen={str(v) for v in form.sessions.data or []},
+            general_errors=general,
+        ),
+        status,
+    )
+
+
+@manage_bp.route("/events/<slug>/checkin")
+@login_required
+def checkin(slug: str) -> ResponseReturnValue:
+    event = _event(slug)
+    q = (request.args.get("q") or "").strip()[:100]
+    filters = queries.RegistrationFilters(status="confirmed", search=q or None)
+    return render_template(
+        "participants/checkin.html",
+        event=event,
+        q=q,
+        registrations=queries.list_registrations(event, filters),
+        counts=queries.counts(event),
+        form=ConfirmForm(),
+    )
+
+
+@manage_bp.route("/events/<slug>/checkin/<int:registration_id>", methods=["POST"])
+@login_required
+def checkin_mark(slug: str, registration_id: int) -> ResponseReturnValue:
+    event = _event(slug)
+    registration = queries.get_event_registration(event, registration_id)
+    attended = request.form.get("attended") == "1"
+    if ConfirmForm().validate():
+        try:
+            services.check_in(registration, attended)
+        except ServiceError as err:
+            for message in err.fields.values() or [err.message]:
+                flash(str(message), "error")
+        else:
+            if attended:
+                flash(_("%(name)s is checked in.", name=registration.name), "success")
+            else:
+                flash(_("Check-in of %(name)s undone.", name=registration.name), "info")
+    if request.form.get("back") == "token":
+        return redirect(url_for(".checkin_token", token=registration.token, undone=1))
+    q = (request.form.get("q") or "").strip()
+    args = {"q": q} if q else {}
+    return redirect(url_for(".checkin", slug=slug, **args) + f"#registration-{registration.id}")
+
+
+@manage_bp.route("/checkin/<token>")
+@login_required
+def checkin_token(token: str) -> ResponseReturnValue:
+    registration = queries.get_registration(token)
+    event_queries.require_manage(current_organiser(), registration.event)
+    status = 200
+    already = registration.attended_at is not None
+    undone = bool(request.args.get("undone"))
+    if registration.status != "confirmed":
+        status = 409
+    elif not undone:
+        services.check_in(registration, True)
+    return (
+        render_template(
+            "participants/checkin_token.html",
+            registration=registration,
+            event=registration.event,
+            already=already,
+            undone=undone,
+            form=ConfirmForm(),
+        ),
+        status,
+    )
+
+
+@manage_bp.route("/events/<slug>/registrations.csv")
+@login_required
+def export_csv(slug: str) -> ResponseReturnValue:
+    event = _event(slug)
+    filters = _export_filters()
+    sep = parse_separator(request.args.get("sep"))
+    return download(
+        exports.registrations_csv(event, filters, sep),
+        f"{event.slug}-registrations.csv",
+        "text/csv",
+    )
+
+
+@manage_bp.route("/events/<slug>/registrations.xlsx")
+@login_required
+def export_xlsx(slug: str) -> ResponseReturnValue:
+    event = _event(slug)
+    filters = _export_filters()
+    return download(
+        exports.registrations_xlsx(event, filters),
+        f"{event.slug}-registrations.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@manage_bp.route("/events/<slug>/catering")
+@login_required
+def catering(slug: str) -> ResponseReturnValue:
+    event = _event(slug)
+    return render_template(
+        "participants/catering.html", event=event, summary=queries.needs_summary(event)
+    )
+
+
+@manage_bp.route("/events/<slug>/catering.csv")
+@login_required
+def catering_csv(slug: str) -> ResponseReturnValue:
+    event = _event(slug)
+    sep = parse_separator(request.args.get("sep"))
+    return download(exports.catering_csv(event, sep), f"{event.slug}-catering.csv", "text/csv")
+
+
+@manage_bp.route("/events/<slug>/message", methods=["GET", "POST"])
+@login_required
+def message(slug: str) -> ResponseReturnValue:
+    event = _event(slug)
+    form = MessageForm()
+    status = 200
+    general: list[str] = []
+    if request.method == "POST":
+        if not form.validate():
+            status, general = 400, csrf_failed(form)
+        else:
+            try:
+                # An unknown choice is refused next to its field: never a wider audience.
+                filters = queries.RegistrationFilters.parse(
+                    {
+                        "status": form.status.data,
+                        "target_group": form.target_group.data,
+                        "attended": form.attended.data,
+                    }
+                )
+                sent = messaging.message_registrants(
+                    event, filters, form.subject.data or "", form.body.data or ""
+                )
+            except ValidationError as err:
+                status, general = 422, put_errors(form, err.fields)
+            else:
+                flash(
+                    ngettext(
+                        "The message is queued for %(num)s person.",
+                        "The message is queued for %(num)s people.",
+                        sent,
+                    )
+                    if sent
+                    else _("No one matches the choice, so no message was sent."),
+                    "success" if sent else "info",
+                )
+                return redirect(url_for(".registrations", slug=slug))
+    return (
+        render_template(
+            "participants/message.html", event=event, form=form, general_errors=general
+        ),
+        status,
+    )
