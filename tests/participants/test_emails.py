@@ -10,13 +10,12 @@ import icalendar
 import pytest
 import vobject
 
-from core.models import OutboxMessage
 from core.outbox import send_due
 from events.services import cancel_event, update_event
 from participants import services
 from participants.emails import registration_uid
 from tests.conftest import event_data
-from tests.participants.helpers import outbox, person, sessions_for, unfold
+from tests.participants.helpers import Mail, outbox, person, sessions_for, unfold
 
 JOIN = "https://meet.example/room-42"
 
@@ -25,7 +24,7 @@ def online_event(make_event, **kw):
     return make_event(format="hybrid", online_url=JOIN, **kw)
 
 
-def calendar(message: OutboxMessage):
+def calendar(message: Mail):
     """The single calendar attachment, read by vobject (a second parser) and checked by
     icalendar too."""
     assert len(message.attachments) == 1
@@ -36,7 +35,7 @@ def calendar(message: OutboxMessage):
     return attachment["content_type"], vobject.readOne(text), unfold(text)
 
 
-def assert_common(message: OutboxMessage, registration, language: str) -> None:
+def assert_common(message: Mail, registration, language: str) -> None:
     """Text and HTML, the manage link in both, the HTML in the person's language."""
     url = f"http://localhost/r/{registration.token}"
     assert message.recipient == registration.email
