@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 from datetime import datetime, timedelta
 from email import policy
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -333,3 +334,33 @@ def test_several_workers_send_each_registration_email_once_in_its_language(
 def _lines(text: str) -> str:
     """The text with the line ends SMTP gave it (CRLF) as the row keeps them."""
     return text.replace("\r\n", "\n").rstrip("\n")
+
+
+def test_the_outbox_page_shows_a_queued_message_as_the_worker_sends_it(
+    app, client, admin, make_event
+):
+    import html as htmlib
+
+    from tests.participants.helpers import page_text
+
+    event = make_event()
+    registration = services.register(event, person(1, language="fi"))
+    [mail] = outbox("confirmed")
+    client.post("/login", data={"email": admin.email, "password": "admin-pass"})
+
+    listing = page_text(client.get("/manage/outbox?lang=en"))
+    assert f'href="/manage/outbox/{mail.id}"' in listing
+    preview = page_text(client.get(f"/manage/outbox/{mail.id}?lang=en"))
+    assert "Not sent yet" in preview
+    assert mail.subject in preview and registration.token in preview
+    assert "invite.ics" in preview and "METHOD:REQUEST" in preview
+
+    assert send_due() >= 1
+    [path] = Path(app.config["MAIL_OUTBOX_DIR"]).glob("*-confirmed.eml")
+    parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    sent_text = _lines(parsed.get_body(("plain",)).get_content())
+    assert sent_text == _lines(mail.body_text)  # the preview was what went out
+    after = page_text(client.get(f"/manage/outbox/{mail.id}?lang=en"))
+    assert "as it was sent" in after
+    assert htmlib.unescape(sent_text.splitlines()[0]) in after
+    assert client.get("/manage/outbox/999").status_code == 404
