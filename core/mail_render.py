@@ -7,9 +7,9 @@ and keeps the result on the row. The organiser's view of a queued message render
 the same `render_message`.
 
 Each kind is registered by the feature that owns it (`@mail_kind("confirmed", ...)` in
-participants.emails): a function from the snapshot to a `MailDraft` (which template, the
-subject, the template's context, the attachments it builds), called in the recipient's
-language. Core's own kind, "message", is a subject and a text. The templates' helpers
+participants.emails): a function of the kind and its snapshot that gives a `MailDraft` (which
+template, the subject, the template's context, the attachments it builds), called in the
+recipient's language. Core's own kind, "message", is a subject and a text. The templates' helpers
 (external_url, the date filters, format_span, zone_label) are registered on the app by core
 itself, so rendering reaches no views module.
 """
@@ -56,12 +56,12 @@ class RenderError(Exception):
     missing): the worker fails that message with this reason, the rest of the batch goes on."""
 
 
-Reader = Callable[[Mapping[str, Any]], MailDraft]
+Reader = Callable[[str, Mapping[str, Any]], MailDraft]
 _KINDS: dict[str, Reader] = {}
 
 
 def mail_kind(*kinds: str) -> Callable[[Reader], Reader]:
-    """Register the function that turns the snapshot of these kinds into a MailDraft."""
+    """Register the function that turns (kind, snapshot) of these kinds into a MailDraft."""
 
     def register(reader: Reader) -> Reader:
         for kind in kinds:
@@ -134,7 +134,7 @@ def render_message(
     language = mail_language(language)
     try:
         with force_locale(language):
-            draft = reader(facts)
+            draft = reader(kind, facts)
             subject, text, html = render_email(
                 draft.template, language, draft.subject, **draft.context
             )
@@ -145,7 +145,7 @@ def render_message(
 
 
 @mail_kind("message")
-def _message(facts: Mapping[str, Any]) -> MailDraft:
+def _message(kind: str, facts: Mapping[str, Any]) -> MailDraft:
     """Core's own message: a subject and a text (templates/email/message.*)."""
     return MailDraft("message", facts["subject"], {"body": facts["body"]})
 

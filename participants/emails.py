@@ -64,13 +64,13 @@ def join_url(registration: Registration) -> str | None:
 # --- the snapshot, taken in the transaction ------------------------------------------------
 
 
+def _person(registration: Registration) -> dict[str, str]:
+    return {"name": registration.name, "email": registration.email, "status": registration.status}
+
+
 def _facts(registration: Registration, *, calendar: str | None = None, **extra: Any) -> dict:
     facts: dict[str, Any] = {
-        "registration": {
-            "name": registration.name,
-            "email": registration.email,
-            "status": registration.status,
-        },
+        "registration": _person(registration),
         "event": event_facts(registration.event),
         "sessions": [session_facts(s) for s in registration.sessions],
         "manage_url": manage_url(registration),
@@ -149,11 +149,7 @@ def bulk_message(registration: Registration, subject: str, body: str) -> None:
         "bulk_message",
         registration.language,
         {
-            "registration": {
-                "name": registration.name,
-                "email": registration.email,
-                "status": registration.status,
-            },
+            "registration": _person(registration),
             "event": event_facts(registration.event),
             "manage_url": manage_url(registration),
             "subject": subject,
@@ -195,7 +191,7 @@ def _subject(kind: str, facts: Mapping[str, Any], title: str) -> str:
     return str(facts["subject"])  # bulk_message: the organiser's own
 
 
-KINDS = (
+@mail_kind(
     "confirmed",
     "waitlisted",
     "promoted",
@@ -205,15 +201,6 @@ KINDS = (
     "event_cancelled",
     "bulk_message",
 )
-
-
-def _writer(kind: str):
-    def write(facts: Mapping[str, Any]) -> MailDraft:
-        return _write(kind, facts)
-
-    return write
-
-
 def _write(kind: str, facts: Mapping[str, Any]) -> MailDraft:
     """The message of this kind from its snapshot, in the current (the recipient's) language:
     the template's context, and the calendar part built from the same facts."""
@@ -239,7 +226,3 @@ def _write(kind: str, facts: Mapping[str, Any]) -> MailDraft:
         )
         attachments.append(_attachment(body, method))
     return MailDraft(kind, _subject(kind, facts, event.title), context, attachments)
-
-
-for _kind in KINDS:
-    mail_kind(_kind)(_writer(_kind))

@@ -135,7 +135,7 @@ def test_queueing_renders_nothing(app: Flask, monkeypatch: pytest.MonkeyPatch) -
 
 
 @mail_kind("when")
-def _when(facts: Any) -> mail_render.MailDraft:
+def _when(kind: str, facts: Any) -> mail_render.MailDraft:
     """A kind of this test's own: a date, written in the recipient's language at send."""
     moment = datetime.fromisoformat(facts["moment"])
     subject = f"{_('Outbox')} {format_day(moment)}"

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import email
+import html as htmlib
+import threading
+from collections import Counter
 from datetime import datetime, timedelta
 from email import policy
 from pathlib import Path
 
 import icalendar
 import pytest
+import sqlalchemy as sa
 import vobject
 
+from core import mail_render
+from core.db import db
+from core.models import OutboxMessage
 from core.outbox import send_due
 from events.services import cancel_event, update_event
-from participants import services
+from participants import emails, services
 from participants.emails import registration_uid
 from tests.conftest import event_data
-from tests.participants.helpers import Mail, outbox, person, sessions_for, unfold
+from tests.core.smtp import smtp_server
+from tests.participants.helpers import Mail, outbox, page_text, person, sessions_for, unfold
 
 JOIN = "https://meet.example/room-42"
 
@@ -223,8 +231,6 @@ def test_the_worker_sends_the_confirmation_with_its_calendar_part(app, make_even
 
 def test_registering_renders_no_mail(make_event, monkeypatch):
     """The request writes the facts; templates and the calendar file are the worker's."""
-    from core import mail_render
-    from participants import emails
 
     def refuse(*args, **kwargs):
         raise AssertionError("rendered inside the request")
@@ -245,11 +251,7 @@ def test_registering_renders_no_mail(make_event, monkeypatch):
 
 
 def _rows(kind):
-    import sqlalchemy as sa
-
-    from core.db import db
-    from core.models import OutboxMessage
-
+    """The outbox rows themselves, as queued."""
     query = sa.select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
     return list(db.session.scalars(query))
 
@@ -263,12 +265,6 @@ def test_several_workers_send_each_registration_email_once_in_its_language(
     """Three worker threads against a real SMTP server: every message arrives once, written
     in its recipient's language, its calendar part read back by vobject with the person's UID
     and the SEQUENCE taken when it was queued; the row keeps what went out."""
-    import threading
-    from collections import Counter
-
-    from core.db import db
-    from tests.core.smtp import smtp_server
-
     event = make_event(capacity=20)
     languages = ["sv", "en", "fi"]
     people = {}
@@ -339,10 +335,6 @@ def _lines(text: str) -> str:
 def test_the_outbox_page_shows_a_queued_message_as_the_worker_sends_it(
     app, client, admin, make_event
 ):
-    import html as htmlib
-
-    from tests.participants.helpers import page_text
-
     event = make_event()
     registration = services.register(event, person(1, language="fi"))
     [mail] = outbox("confirmed")
