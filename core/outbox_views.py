@@ -18,7 +18,8 @@ from core.db import db
 from core.i18n import format_clock, format_short_day
 from core.mail_render import RenderError
 from core.models import OUTBOX_STATUSES, OutboxMessage
-from core.outbox import PERMANENT_FAILURES, outbox_counts, recent_messages, rendered, retry_failed
+from core.outbox import PERMANENT_FAILURES, rendered
+from core.outbox_admin import outbox_counts, recent_messages, retry_failed
 
 bp = Blueprint("outbox", __name__, url_prefix="/manage/outbox")
 
