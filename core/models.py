@@ -72,12 +72,21 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(sa.String(254))
-    subject: Mapped[str] = mapped_column(sa.String(300))
-    body_text: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str] = mapped_column(sa.String(40))  # which message: confirmed, promoted…
+    language: Mapped[str] = mapped_column(sa.String(5), default="sv")  # the recipient's
+    # What the message needs, taken in the transaction that queued it: plain JSON (names,
+    # links, the event's title, times and place, a calendar part's method and UID), rendered
+    # by the worker (core.mail_render). None: a row queued already rendered (before the
+    # snapshots), sent as it is.
+    facts: Mapped[dict | None] = mapped_column(sa.JSON)
+    # What went out, kept at send (None until then for a row with facts): the outbox page and
+    # a person's data show exactly what was sent.
+    subject: Mapped[str | None] = mapped_column(sa.String(300))
+    body_text: Mapped[str | None] = mapped_column(sa.Text)
     body_html: Mapped[str | None] = mapped_column(sa.Text)
-    # [{"filename", "content_type", "data"}]: text attachments such as calendar files
+    # [{"filename", "content_type", "data"}]: given when queued, with those the worker built
+    # (calendar files) added at send
     attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
-    kind: Mapped[str] = mapped_column(sa.String(40))  # which template: confirmation, promotion…
     status: Mapped[str] = mapped_column(sa.String(10), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

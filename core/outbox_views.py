@@ -14,9 +14,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from core.db import db
 from core.i18n import format_clock, format_short_day
-from core.models import OUTBOX_STATUSES
-from core.outbox import PERMANENT_FAILURES, outbox_counts, recent_messages, retry_failed
+from core.mail_render import RenderError
+from core.models import OUTBOX_STATUSES, OutboxMessage
+from core.outbox import PERMANENT_FAILURES, rendered
+from core.outbox_admin import outbox_counts, recent_messages, retry_failed
 
 bp = Blueprint("outbox", __name__, url_prefix="/manage/outbox")
 
@@ -53,6 +56,27 @@ def index():
         messages=recent_messages(status),
         status=status,
         statuses=OUTBOX_STATUSES,
+        labels=STATUS_LABELS,
+        reasons=PERMANENT_FAILURES,
+        local_time=_local_time,
+    )
+
+
+@bp.route("/<int:message_id>")
+def show(message_id: int):
+    """One message: what went out once sent; before that, what will go out, rendered from its
+    snapshot by the worker's own function."""
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    content, error = None, None
+    try:
+        content = rendered(message)
+    except RenderError as err:
+        error = str(err)
+    return render_template(
+        "core/outbox_message.html",
+        message=message,
+        content=content,
+        render_error=error,
         labels=STATUS_LABELS,
         reasons=PERMANENT_FAILURES,
         local_time=_local_time,

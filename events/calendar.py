@@ -22,11 +22,17 @@ from sqlalchemy.orm import selectinload
 
 from core.db import utcnow
 from core.urls import external_url
+from events.facts import EventFacts, SessionFacts
 from events.models import Event, EventTargetGroup, Session, local
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 PRODID = "-//Motesplats//Events//EN"
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
+
+# The builders read attributes only, so they take the models (the public files) or the facts
+# an outbox row keeps (events.facts; the worker builds an invitation from those).
+EventLike = Event | EventFacts
+SessionLike = Session | SessionFacts
 
 
 # --- building blocks -------------------------------------------------------------------------
@@ -44,24 +50,24 @@ def calendar_host() -> str:
     return "motesplats.invalid"
 
 
-def event_uid(event: Event) -> str:
+def event_uid(event: EventLike) -> str:
     return f"event-{event.id}@{calendar_host()}"
 
 
-def session_uid(session: Session) -> str:
+def session_uid(session: SessionLike) -> str:
     return f"session-{session.id}@{calendar_host()}"
 
 
-def event_page_url(event: Event) -> str:
+def event_page_url(event: EventLike) -> str:
     return external_url("events.detail", slug=event.slug)
 
 
-def _venue_text(event: Event) -> str:
+def _venue_text(event: EventLike) -> str:
     parts = [event.venue_name, event.venue_address, event.venue_city, event.venue_country]
     return ", ".join(p for p in parts if p)
 
 
-def event_location(event: Event) -> str:
+def event_location(event: EventLike) -> str:
     """The LOCATION line: the venue, "Online", or the venue and "online" for a hybrid event."""
     if event.format == "online" or not event.has_venue:
         return _("Online")
@@ -71,12 +77,12 @@ def event_location(event: Event) -> str:
     return venue
 
 
-def _zone_aware(moment: datetime, event: Event) -> datetime:
+def _zone_aware(moment: datetime, event: EventLike) -> datetime:
     # zoneinfo-aware values make icalendar write TZID=<the event's zone> and its VTIMEZONE.
     return local(moment, event)
 
 
-def _speakers_text(session: Session) -> str:
+def _speakers_text(session: SessionLike) -> str:
     names = []
     for speaker in session.speakers or []:
         name = speaker.get("name", "")
@@ -86,13 +92,13 @@ def _speakers_text(session: Session) -> str:
     return ", ".join(names)
 
 
-def _status(event: Event, method: str) -> str:
+def _status(event: EventLike, method: str) -> str:
     if method == "CANCEL" or event.status == "cancelled":
         return "CANCELLED"
     return "CONFIRMED"
 
 
-def _base_vevent(event: Event, *, uid: str, sequence: int, status: str, stamp: datetime):
+def _base_vevent(event: EventLike, *, uid: str, sequence: int, status: str, stamp: datetime):
     vevent = icalendar.Event()
     vevent.add("uid", uid)
     vevent.add("dtstamp", stamp)
@@ -107,7 +113,7 @@ def _base_vevent(event: Event, *, uid: str, sequence: int, status: str, stamp: d
 
 
 def _event_vevent(
-    event: Event,
+    event: EventLike,
     *,
     uid: str,
     sequence: int,
@@ -133,7 +139,7 @@ def _event_vevent(
     return vevent
 
 
-def _session_vevent(event: Event, session: Session, *, sequence: int, status: str, stamp):
+def _session_vevent(event: EventLike, session: SessionLike, *, sequence: int, status: str, stamp):
     vevent = _base_vevent(
         event, uid=session_uid(session), sequence=sequence, status=status, stamp=stamp
     )
@@ -169,7 +175,7 @@ def _new_calendar(method: str | None, name: str | None = None) -> icalendar.Cale
     return cal
 
 
-def _finish(cal: icalendar.Calendar, events: Sequence[Event]) -> bytes:
+def _finish(cal: icalendar.Calendar, events: Sequence[EventLike]) -> bytes:
     """Add a VTIMEZONE for each zone used, written so that every parser reads it right.
 
     The zone's transitions cover 2000 to 2040 (wider when an event lies outside), so that
@@ -214,12 +220,12 @@ def _one_rdate_per_line(component: icalendar.cal.component.Component) -> None:
 
 
 def event_calendar(
-    event: Event,
+    event: EventLike,
     *,
     method: str = "PUBLISH",
     uid: str | None = None,
     attendee: tuple[str, str] | None = None,
-    sessions: Iterable[Session] | None = None,
+    sessions: Iterable[SessionLike] | None = None,
 ) -> bytes:
     """One event as an iCalendar file (bytes, UTF-8), for downloads and email attachments.
 
@@ -240,7 +246,10 @@ def event_calendar(
     CANCEL for an event that itself is not cancelled (a registration withdrawn) carries
     ``event.sequence + 1``, so calendar programs take it as newer than the invitation.
     STATUS is CANCELLED when the event is cancelled or the method is CANCEL, else CONFIRMED.
-    Call it inside an application context (it builds absolute links from PUBLIC_BASE_URL).
+    ``event`` and ``sessions`` are the models or their facts (events.facts), as an outbox
+    row keeps them: the worker builds the same file, with the SEQUENCE taken when the message
+    was queued. Call it inside an application context (it builds absolute links from
+    PUBLIC_BASE_URL).
     """
     method = method.upper()
     if method not in METHODS:

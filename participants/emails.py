@@ -1,8 +1,13 @@
 """Which message goes to whom. Each queues an outbox row in the caller's transaction.
 
+The row keeps a snapshot of the facts (the person's name and manage link, the event's title,
+times, zone and place and its SEQUENCE, the chosen sessions, the online link where the person
+may have it, a calendar part's method and UID), plain JSON; the worker writes the message from
+it when it sends (`_write`, registered with core.mail_render), so queueing renders nothing.
+
 Every message is written in the registrant's language (`registration.language`) with a text
 and an HTML part, and carries the manage link. Calendar attachments belong to the person's
-own entry: one UID per registration (`registration-<id>@<host>`), so a later update or CANCEL
+own entry: one UID per registration (`registration-<hash>@<host>`), so a later update or CANCEL
 replaces or removes exactly that entry in their calendar. Only confirmed people hold an entry,
 so only their messages carry a calendar file; a waitlisted person gets the notices without one.
 The online join link goes only into the confirmation and the promotion.
@@ -11,59 +16,29 @@ The online join link goes only into the confirmation and the promotion.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
+from core.mail_render import MailDraft, mail_kind
 from core.outbox import queue_email
 from core.urls import external_url
 from events.calendar import calendar_host, event_calendar
-from events.models import Event, Session
+from events.facts import EventFacts, SessionFacts, event_facts, session_facts
 from participants.models import Registration
 
 CALENDAR_FILENAME = "invite.ics"
 
 
 def registration_uid(registration: Registration | str) -> str:
-    """The UID of this person's calendar entry, the same in every message about it.
-
-    Made from a hash of the registration's token (which it does not reveal), not from its
-    id, so that register() can build the invitation before it takes the event's lock."""
+    """The UID of this person's calendar entry, the same in every message about it and in
+    /r/<token>/calendar.ics. Made from a hash of the registration's token (which it does not
+    reveal)."""
     token = registration if isinstance(registration, str) else registration.token
     digest = hashlib.sha256(f"calendar-uid:{token}".encode()).hexdigest()[:32]
     return f"registration-{digest}@{calendar_host()}"
-
-
-@dataclass
-class Invitation:
-    """A confirmation's calendar file built ahead, outside the lock (building it is the
-    slowest part of registering); used only if the event has not changed since."""
-
-    token: str
-    sequence: int
-    session_ids: list[int]
-    attachment: dict[str, str]
-
-
-def prepare_invitation(
-    event: Event, token: str, name: str, email: str, sessions: list[Session], language: str
-) -> Invitation:
-    with force_locale(language):
-        body = event_calendar(
-            event,
-            method="REQUEST",
-            uid=registration_uid(token),
-            attendee=(name, email),
-            sessions=sessions,
-        )
-    return Invitation(
-        token=token,
-        sequence=event.sequence,
-        session_ids=[s.id for s in sessions],
-        attachment=_attachment(body, "REQUEST"),
-    )
 
 
 def _attachment(body: bytes, method: str) -> dict[str, str]:
@@ -86,88 +61,48 @@ def join_url(registration: Registration) -> str | None:
     return event.online_url or None
 
 
-def _calendar(registration: Registration, method: str) -> dict[str, str]:
-    """The person's calendar file as an attachment, written in their language."""
-    with force_locale(registration.language):
-        body = event_calendar(
-            registration.event,
-            method=method,
-            uid=registration_uid(registration),
-            attendee=(registration.name, registration.email),
-            sessions=list(registration.sessions),
-        )
-    return _attachment(body, method)
+# --- the snapshot, taken in the transaction ------------------------------------------------
+
+
+def _person(registration: Registration) -> dict[str, str]:
+    return {"name": registration.name, "email": registration.email, "status": registration.status}
+
+
+def _facts(registration: Registration, *, calendar: str | None = None, **extra: Any) -> dict:
+    facts: dict[str, Any] = {
+        "registration": _person(registration),
+        "event": event_facts(registration.event),
+        "sessions": [session_facts(s) for s in registration.sessions],
+        "manage_url": manage_url(registration),
+        **extra,
+    }
+    if calendar:
+        facts["calendar"] = {"method": calendar, "uid": registration_uid(registration)}
+    return facts
 
 
 def _queue(
-    registration: Registration,
-    template: str,
-    subject: Any,
-    *,
-    calendar: str | None = None,
-    invitation: Invitation | None = None,
-    **context: Any,
+    registration: Registration, kind: str, *, calendar: str | None = None, **extra: Any
 ) -> None:
-    if calendar == "REQUEST" and _still_valid(invitation, registration):
-        attachments = [invitation.attachment]
-    else:
-        attachments = [_calendar(registration, calendar)] if calendar else []
     queue_email(
         registration.email,
-        template,
+        kind,
         registration.language,
-        subject,
-        attachments=attachments,
-        registration=registration,
-        event=registration.event,
-        sessions=list(registration.sessions),
-        manage_url=manage_url(registration),
-        **context,
+        _facts(registration, calendar=calendar, **extra),
     )
 
 
-def _still_valid(invitation: Invitation | None, registration: Registration) -> bool:
-    return (
-        invitation is not None
-        and invitation.token == registration.token
-        and invitation.sequence == registration.event.sequence
-        and invitation.session_ids == [s.id for s in registration.sessions]
-    )
-
-
-def confirmed(registration: Registration, invitation: Invitation | None = None) -> None:
-    title = registration.event.title
-    _queue(
-        registration,
-        "confirmed",
-        _l("Registration confirmed: %(title)s", title=title),
-        calendar="REQUEST",
-        invitation=invitation,
-        join_url=join_url(registration),
-    )
+def confirmed(registration: Registration) -> None:
+    _queue(registration, "confirmed", calendar="REQUEST", join_url=join_url(registration))
 
 
 def waitlisted(registration: Registration, position: int | None) -> None:
     """On the waiting list, at `position` (participants.seats.waitlist_position)."""
-    title = registration.event.title
-    _queue(
-        registration,
-        "waitlisted",
-        _l("You are on the waiting list: %(title)s", title=title),
-        reason=registration.full_reason,
-        position=position,
-    )
+    _queue(registration, "waitlisted", reason=registration.full_reason, position=position)
 
 
 def promoted(registration: Registration) -> None:
-    title = registration.event.title
-    _queue(
-        registration,
-        "promoted",
-        _l("You have a seat: %(title)s", title=title),
-        calendar="REQUEST",
-        join_url=join_url(registration),
-    )
+    _queue(registration, "promoted", calendar="REQUEST", join_url=join_url(registration))
 
 
 def cancelled(registration: Registration, by_organiser: bool = False) -> None:
@@ -175,12 +110,10 @@ def cancelled(registration: Registration, by_organiser: bool = False) -> None:
 
     Called after the status is set to cancelled and before the flush, so the attribute's
     history still tells a confirmed person (who holds an entry) from a waitlisted one."""
-    title = registration.event.title
     had_entry = _was_confirmed(registration)
     _queue(
         registration,
         "cancelled",
-        _l("Registration cancelled: %(title)s", title=title),
         calendar="CANCEL" if had_entry else None,
         by_organiser=by_organiser,
     )
@@ -196,31 +129,17 @@ def _was_confirmed(registration: Registration) -> bool:
 
 
 def manage_link(registration: Registration) -> None:
-    title = registration.event.title
-    _queue(registration, "manage_link", _l("Your registration: %(title)s", title=title))
+    _queue(registration, "manage_link")
 
 
 def event_changed(registration: Registration) -> None:
     """The event's time or place changed: an updated calendar file (higher SEQUENCE)."""
-    title = registration.event.title
-    confirmed_seat = registration.holds_place
-    _queue(
-        registration,
-        "event_changed",
-        _l("Changed time or place: %(title)s", title=title),
-        calendar="REQUEST" if confirmed_seat else None,
-    )
+    _queue(registration, "event_changed", calendar="REQUEST" if registration.holds_place else None)
 
 
 def event_cancelled(registration: Registration) -> None:
     """The event is cancelled: CANCEL with STATUS:CANCELLED for confirmed people's entries."""
-    title = registration.event.title
-    _queue(
-        registration,
-        "event_cancelled",
-        _l("Cancelled: %(title)s", title=title),
-        calendar="CANCEL" if registration.holds_place else None,
-    )
+    _queue(registration, "event_cancelled", calendar="CANCEL" if registration.holds_place else None)
 
 
 def bulk_message(registration: Registration, subject: str, body: str) -> None:
@@ -229,9 +148,81 @@ def bulk_message(registration: Registration, subject: str, body: str) -> None:
         registration.email,
         "bulk_message",
         registration.language,
-        subject,
-        body=body,
-        registration=registration,
-        event=registration.event,
-        manage_url=manage_url(registration),
+        {
+            "registration": _person(registration),
+            "event": event_facts(registration.event),
+            "manage_url": manage_url(registration),
+            "subject": subject,
+            "body": body,
+        },
     )
+
+
+# --- the message, written by the worker from the snapshot ------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistrationFacts:
+    name: str
+    email: str
+    status: str
+
+    @property
+    def holds_place(self) -> bool:
+        return self.status == "confirmed"
+
+
+def _subject(kind: str, facts: Mapping[str, Any], title: str) -> str:
+    """The subject in the current (the recipient's) language."""
+    if kind == "confirmed":
+        return _("Registration confirmed: %(title)s", title=title)
+    if kind == "waitlisted":
+        return _("You are on the waiting list: %(title)s", title=title)
+    if kind == "promoted":
+        return _("You have a seat: %(title)s", title=title)
+    if kind == "cancelled":
+        return _("Registration cancelled: %(title)s", title=title)
+    if kind == "manage_link":
+        return _("Your registration: %(title)s", title=title)
+    if kind == "event_changed":
+        return _("Changed time or place: %(title)s", title=title)
+    if kind == "event_cancelled":
+        return _("Cancelled: %(title)s", title=title)
+    return str(facts["subject"])  # bulk_message: the organiser's own
+
+
+@mail_kind(
+    "confirmed",
+    "waitlisted",
+    "promoted",
+    "cancelled",
+    "manage_link",
+    "event_changed",
+    "event_cancelled",
+    "bulk_message",
+)
+def _write(kind: str, facts: Mapping[str, Any]) -> MailDraft:
+    """The message of this kind from its snapshot, in the current (the recipient's) language:
+    the template's context, and the calendar part built from the same facts."""
+    event = EventFacts.from_json(facts["event"])
+    registration = RegistrationFacts(**facts["registration"])
+    sessions = [SessionFacts.from_json(s) for s in facts.get("sessions", [])]
+    context: dict[str, Any] = {
+        key: value
+        for key, value in facts.items()
+        if key not in ("event", "registration", "sessions", "calendar", "subject")
+    }
+    context.update(registration=registration, event=event, sessions=sessions)
+    attachments = []
+    calendar = facts.get("calendar")
+    if calendar:
+        method = calendar["method"]
+        body = event_calendar(
+            event,
+            method=method,
+            uid=calendar["uid"],
+            attendee=(registration.name, registration.email),
+            sessions=sessions,
+        )
+        attachments.append(_attachment(body, method))
+    return MailDraft(kind, _subject(kind, facts, event.title), context, attachments)

@@ -322,14 +322,6 @@ def register(event: Event, data: Mapping[str, Any], *, by_organiser: bool = Fals
         _ensure_open(event)
     parsed = parse_registration(event, data, any_group=by_organiser)
     token = secrets.token_urlsafe(24)
-    chosen = [s for s in event.sessions if s.id in parsed.session_ids]
-    # The calendar file is the slowest part of registering: build it before taking the lock
-    # when a seat looks free (it is rebuilt under the lock if the event changed meanwhile).
-    invitation = None
-    if full_reason(event, taken_seats(event), parsed.target_group, chosen) is None:
-        invitation = emails.prepare_invitation(
-            event, token, parsed.name, parsed.email, chosen, parsed.language
-        )
     with write_transaction():
         event = lock_event(event.id)
         if event.status == "cancelled":
@@ -367,7 +359,7 @@ def register(event: Event, data: Mapping[str, Any], *, by_organiser: bool = Fals
             raise _already_registered(existing) from None
         registration.full_reason = reason
         if registration.status == "confirmed":
-            emails.confirmed(registration, invitation)
+            emails.confirmed(registration)
         else:
             emails.waitlisted(registration, waitlist_position(registration))
         db.session.commit()

@@ -127,8 +127,9 @@ def test_rendering_an_email_reaches_no_views_module(start):
     assert edges == []
 
 
-# What queue_email's callers pass (participants.emails, participants.messaging) and what
-# render_email adds; everything else an email template uses must come from core itself.
+# What the mail kinds give their templates from a row's snapshot (participants.emails._write,
+# core.mail_render's "message") and what render_email adds; everything else an email template
+# uses must come from core itself.
 EMAIL_CONTEXT = {
     "registration", "event", "sessions", "manage_url", "position", "reason", "join_url",
     "by_organiser", "body", "language", "subject", "config",

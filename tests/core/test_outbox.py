@@ -17,16 +17,17 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_babel import LazyString, get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from core import outbox
+from core import mail_render, outbox
 from core.auth import create_organiser
 from core.db import db, utcnow
 from core.i18n import format_day
+from core.mail_render import mail_kind
 from core.models import OutboxMessage
-from core.outbox import backoff_delay, claim_batch, queue_email, send_due
+from core.outbox import backoff_delay, claim_batch, queue_email, rendered, send_due
 from tests.core.smtp import smtp_server
 from tests.server import ROOT, free_port
 
@@ -60,13 +61,22 @@ def queue(count: int = 1, **overrides: Any) -> list[OutboxMessage]:
     for n in range(count):
         values: dict[str, Any] = {
             "recipient": f"person{n}@example.se",
-            "template": "message",
             "language": "sv",
             "subject": f"Meddelande {n} – välkommen",
             "body": f"Hej!\n\nDetta är meddelande {n}.",
+            "attachments": None,
         }
         values.update(overrides)
-        messages.append(queue_email(**values))
+        facts = {"subject": values["subject"], "body": values["body"]}
+        messages.append(
+            queue_email(
+                values["recipient"],
+                "message",
+                values["language"],
+                facts,
+                attachments=values["attachments"],
+            )
+        )
     db.session.commit()
     return messages
 
@@ -90,21 +100,46 @@ def make_due() -> None:
 
 
 def test_queued_email_commits_or_rolls_back_with_the_callers_change(app: Flask) -> None:
-    queue_email("a@example.se", "message", "sv", "Ämne", body="Text")
+    queue_email("a@example.se", "message", "sv", {"subject": "Ämne", "body": "Text"})
     db.session.rollback()
     assert rows() == []
 
-    queue_email("b@example.se", "message", "sv", "Ämne", body="Text")
+    queue_email("b@example.se", "message", "sv", {"subject": "Ämne", "body": "Text"})
     db.session.commit()
     [row] = rows()
-    assert (row.recipient, row.subject, row.kind, row.status) == (
+    assert (row.recipient, row.kind, row.language, row.status) == (
         "b@example.se",
-        "Ämne",
         "message",
+        "sv",
         "queued",
     )
-    assert "Text" in row.body_text and row.body_html and "Text" in row.body_html
+    # The row holds the facts, not a rendered message: the worker writes it when it sends.
+    assert row.facts == {"subject": "Ämne", "body": "Text"}
+    assert (row.subject, row.body_text, row.body_html) == (None, None, None)
+    content = rendered(row)
+    assert content.subject == "Ämne"
+    assert "Text" in content.body_text and content.body_html and "Text" in content.body_html
     assert row.next_attempt_at <= utcnow()
+
+
+def test_queueing_renders_nothing(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No template, no calendar inside the request: queue_email is an INSERT."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("rendered while queueing")
+
+    monkeypatch.setattr(mail_render, "render_template", refuse)
+    monkeypatch.setattr(mail_render, "render_message", refuse)
+    queue(3)
+    assert [r.status for r in rows()] == ["queued"] * 3
+
+
+@mail_kind("when")
+def _when(kind: str, facts: Any) -> mail_render.MailDraft:
+    """A kind of this test's own: a date, written in the recipient's language at send."""
+    moment = datetime.fromisoformat(facts["moment"])
+    subject = f"{_('Outbox')} {format_day(moment)}"
+    return mail_render.MailDraft("when", subject, {"moment": moment})
 
 
 def test_email_is_rendered_in_the_persons_language(app: Flask, tmp_path: Path) -> None:
@@ -118,6 +153,7 @@ def test_email_is_rendered_in_the_persons_language(app: Flask, tmp_path: Path) -
         [FileSystemLoader(str(tmp_path / "templates")), app.jinja_env.loader]
     )
     moment = datetime(2026, 12, 13, 9, 0, tzinfo=UTC)
+    facts = {"moment": moment.isoformat()}
     expected = {
         "sv": "söndag 13 december 2026",
         "en": "Sunday 13 December 2026",
@@ -133,19 +169,74 @@ def test_email_is_rendered_in_the_persons_language(app: Flask, tmp_path: Path) -
     with app.test_request_context("/?lang=en"):
         assert str(get_locale()) == "en"
         for language, day in expected.items():
-            subject = LazyString(lambda: f"{_l('Outbox')} {format_day(moment)}")
-            message = queue_email("p@example.se", "when", language, subject, moment=moment)
+            message = rendered(queue_email("p@example.se", "when", language, facts))
             assert message.body_text.strip() == day, f"{language}: {day!r} ({rule})"
             assert f'<html lang="{language}">' in message.body_html
             assert f"<p>{day}</p>" in message.body_html
             assert message.subject == f"{outbox[language]} {day}"
         assert str(get_locale()) == "en"  # the request's own language is left alone
+    db.session.commit()
 
-    # Outside a request (the worker, the CLI) too, with absolute links from PUBLIC_BASE_URL.
-    message = queue_email("p@example.se", "when", "fi", "Aihe", moment=moment)
-    assert message.body_text.strip() == expected["fi"], rule
-    assert 'href="http://localhost/privacy"' in message.body_html
-    db.session.rollback()
+    # The worker, outside any request, writes each in its own language, with absolute links
+    # from PUBLIC_BASE_URL, and keeps what it sent on the row.
+    assert send_due() == 3
+    for row, (language, day) in zip(rows(), expected.items(), strict=True):
+        assert row.status == "sent" and row.language == language
+        assert row.body_text.strip() == day, rule
+        assert row.subject == f"{outbox[language]} {day}"
+        assert 'href="http://localhost/privacy"' in row.body_html
+        assert f'<html lang="{language}">' in row.body_html
+
+
+def test_a_row_queued_already_rendered_is_sent_as_it_is(app: Flask) -> None:
+    """Rows queued before the snapshots (no facts) still go out, unchanged."""
+    db.session.add(
+        OutboxMessage(
+            recipient="old@example.se",
+            kind="confirmed",
+            language="sv",
+            subject="Bekräftelse från förr",
+            body_text="Redan skriven.",
+            body_html="<p>Redan skriven.</p>",
+            attachments=[{"filename": "a.ics", "content_type": "text/calendar", "data": CALENDAR}],
+        )
+    )
+    db.session.commit()
+    assert send_due() == 1
+    [path] = Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml")
+    parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert parsed["Subject"] == "Bekräftelse från förr"
+    assert parsed.get_body(("plain",)).get_content().strip() == "Redan skriven."
+    assert [a.get_content() for a in parsed.iter_attachments()] == [CALENDAR]
+    [row] = rows()
+    assert (row.status, row.subject, row.body_text) == (
+        "sent",
+        "Bekräftelse från förr",
+        "Redan skriven.",
+    )
+
+
+def test_a_snapshot_that_cannot_be_rendered_fails_that_message_not_the_batch(
+    mail_app: Any,
+) -> None:
+    with smtp_server() as smtp:
+        mail_app(smtp.port)
+        queue(1)
+        queue_email("x@example.se", "message", "sv", {"subject": "Ingen text"})  # no body
+        queue_email("y@example.se", "no_such_kind", "sv", {})
+        queue(1, recipient="last@example.se")
+        assert send_due() == 2
+    assert sorted(r.recipients[0] for r in smtp.received) == [
+        "last@example.se",
+        "person0@example.se",
+    ]
+    first, broken, unknown, last = rows()
+    assert (first.status, last.status) == ("sent", "sent")
+    for row in (broken, unknown):
+        assert (row.status, row.failure_reason, row.attempts) == ("failed", "render", 1)
+        assert row.body_text is None
+    assert "body" in broken.last_error
+    assert "no_such_kind" in unknown.last_error
 
 
 # --- sending over SMTP ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from core.db import db
 from core.models import OutboxMessage
+from core.outbox import rendered
 
 TABLES = ("registration", "organisation", "outbox_message", "registration_session")
 
@@ -52,13 +53,31 @@ def row_counts() -> dict[str, int]:
     }
 
 
-def outbox(kind: str | None = None, recipient: str | None = None) -> list[OutboxMessage]:
+class Mail:
+    """An outbox row with its message as the worker sends it: rendered from the row's snapshot
+    by the worker's own function (core.outbox.rendered), in the recipient's language. The
+    row's other columns (kind, recipient, status, facts…) read through."""
+
+    def __init__(self, row: OutboxMessage) -> None:
+        self.row = row
+        content = rendered(row)
+        self.subject = content.subject
+        self.body_text = content.body_text
+        self.body_html = content.body_html
+        self.attachments = content.attachments
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
+
+
+def outbox(kind: str | None = None, recipient: str | None = None) -> list[Mail]:
+    """The queued (or sent) messages, rendered as they go out."""
     query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
     if kind:
         query = query.where(OutboxMessage.kind == kind)
     if recipient:
         query = query.where(OutboxMessage.recipient == recipient)
-    return list(db.session.scalars(query))
+    return [Mail(row) for row in db.session.scalars(query)]
 
 
 def unfold(ics: str) -> str:

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import email
+import html as htmlib
+import threading
+from collections import Counter
 from datetime import datetime, timedelta
 from email import policy
+from pathlib import Path
 
 import icalendar
 import pytest
+import sqlalchemy as sa
 import vobject
 
+from core import mail_render
+from core.db import db
 from core.models import OutboxMessage
 from core.outbox import send_due
 from events.services import cancel_event, update_event
-from participants import services
+from participants import emails, services
 from participants.emails import registration_uid
 from tests.conftest import event_data
-from tests.participants.helpers import outbox, person, sessions_for, unfold
+from tests.core.smtp import smtp_server
+from tests.participants.helpers import Mail, outbox, page_text, person, sessions_for, unfold
 
 JOIN = "https://meet.example/room-42"
 
@@ -25,7 +33,7 @@ def online_event(make_event, **kw):
     return make_event(format="hybrid", online_url=JOIN, **kw)
 
 
-def calendar(message: OutboxMessage):
+def calendar(message: Mail):
     """The single calendar attachment, read by vobject (a second parser) and checked by
     icalendar too."""
     assert len(message.attachments) == 1
@@ -36,7 +44,7 @@ def calendar(message: OutboxMessage):
     return attachment["content_type"], vobject.readOne(text), unfold(text)
 
 
-def assert_common(message: OutboxMessage, registration, language: str) -> None:
+def assert_common(message: Mail, registration, language: str) -> None:
     """Text and HTML, the manage link in both, the HTML in the person's language."""
     url = f"http://localhost/r/{registration.token}"
     assert message.recipient == registration.email
@@ -219,3 +227,132 @@ def test_the_worker_sends_the_confirmation_with_its_calendar_part(app, make_even
     content = ics.get_content()
     text = content.decode() if isinstance(content, bytes) else content
     assert vobject.readOne(text).vevent.uid.value == registration_uid(registration)
+
+
+def test_registering_renders_no_mail(make_event, monkeypatch):
+    """The request writes the facts; templates and the calendar file are the worker's."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rendered inside the request")
+
+    event = online_event(make_event, capacity=1)
+    monkeypatch.setattr(mail_render, "render_template", refuse)
+    monkeypatch.setattr(emails, "event_calendar", refuse)
+    first = services.register(event, person(1, language="fi"))
+    services.register(event, person(2, language="en"))
+    services.cancel(first)
+    [row] = _rows("confirmed")
+    assert row.facts["calendar"]["uid"] == registration_uid(first)
+    assert row.facts["event"]["sequence"] == event.sequence
+    assert row.facts["join_url"] == JOIN
+    assert row.body_text is None and row.subject is None
+    [waitlisted] = _rows("waitlisted")
+    assert "join_url" not in waitlisted.facts  # only the people who may have it
+
+
+def _rows(kind):
+    """The outbox rows themselves, as queued."""
+    query = sa.select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
+    return list(db.session.scalars(query))
+
+
+WORDS = {"sv": "Din anmälan är bekräftad", "en": "Your registration is confirmed", "fi": "klo "}
+
+
+def test_several_workers_send_each_registration_email_once_in_its_language(
+    app, make_app, make_event
+):
+    """Three worker threads against a real SMTP server: every message arrives once, written
+    in its recipient's language, its calendar part read back by vobject with the person's UID
+    and the SEQUENCE taken when it was queued; the row keeps what went out."""
+    event = make_event(capacity=20)
+    languages = ["sv", "en", "fi"]
+    people = {}
+    for n in range(30):
+        registration = services.register(event, person(n, language=languages[n % 3]))
+        people[registration.email] = registration
+    queued = len(outbox())
+    assert queued == 30
+
+    with smtp_server(delay=0.002) as smtp:
+        worker_app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, OUTBOX_BATCH_SIZE=3)
+        sent = []
+        errors = []
+
+        def work():
+            try:
+                with worker_app.app_context():
+                    sent.append(send_due())
+                    db.session.remove()
+            except Exception as err:  # reported below, not lost in the thread
+                errors.append(err)
+
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert errors == []
+    ids = smtp.outbox_ids()
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+    assert len(ids) == queued and sum(sent) == queued
+
+    db.session.rollback()  # end the test's own read, see the workers' writes
+    rows = {m.id: m for m in outbox()}
+    for received in smtp.received:
+        message = received.message
+        row = rows[int(message["X-Outbox-Id"])]
+        registration = people[received.recipients[0]]
+        language = registration.language
+        text = _lines(message.get_body(("plain",)).get_content())
+        html = _lines(message.get_body(("html",)).get_content())
+        assert f'<html lang="{language}">' in html
+        assert f"/r/{registration.token}" in text
+        # The row keeps exactly what went out.
+        assert row.status == "sent"
+        assert (_lines(row.body_text), _lines(row.body_html)) == (text, html)
+        assert row.subject == message["Subject"]
+        if registration.status == "confirmed":
+            assert WORDS[language] in text
+            [part] = list(message.iter_attachments())
+            assert part.get_param("method") == "REQUEST"
+            content = part.get_content()
+            ics = content.decode() if isinstance(content, bytes) else content
+            cal = vobject.readOne(ics)
+            assert cal.vevent.uid.value == registration_uid(registration)
+            assert int(cal.vevent.sequence.value) == event.sequence
+            assert cal.vevent.dtstart.value == event.starts_at
+            assert [a["filename"] for a in row.attachments] == ["invite.ics"]
+        else:
+            assert list(message.iter_attachments()) == []
+
+
+def _lines(text: str) -> str:
+    """The text with the line ends SMTP gave it (CRLF) as the row keeps them."""
+    return text.replace("\r\n", "\n").rstrip("\n")
+
+
+def test_the_outbox_page_shows_a_queued_message_as_the_worker_sends_it(
+    app, client, admin, make_event
+):
+    event = make_event()
+    registration = services.register(event, person(1, language="fi"))
+    [mail] = outbox("confirmed")
+    client.post("/login", data={"email": admin.email, "password": "admin-pass"})
+
+    listing = page_text(client.get("/manage/outbox?lang=en"))
+    assert f'href="/manage/outbox/{mail.id}"' in listing
+    preview = page_text(client.get(f"/manage/outbox/{mail.id}?lang=en"))
+    assert "Not sent yet" in preview
+    assert mail.subject in preview and registration.token in preview
+    assert "invite.ics" in preview and "METHOD:REQUEST" in preview
+
+    assert send_due() >= 1
+    [path] = Path(app.config["MAIL_OUTBOX_DIR"]).glob("*-confirmed.eml")
+    parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    sent_text = _lines(parsed.get_body(("plain",)).get_content())
+    assert sent_text == _lines(mail.body_text)  # the preview was what went out
+    after = page_text(client.get(f"/manage/outbox/{mail.id}?lang=en"))
+    assert "as it was sent" in after
+    assert htmlib.unescape(sent_text.splitlines()[0]) in after
+    assert client.get("/manage/outbox/999").status_code == 404

@@ -11,10 +11,9 @@ import pytest
 
 from core.auth import create_organiser
 from core.db import db
-from core.models import OutboxMessage
 from participants import services
 from participants.models import Registration
-from tests.participants.helpers import outbox, person, row_counts
+from tests.participants.helpers import Mail, outbox, person, row_counts
 
 
 @pytest.fixture
@@ -329,7 +328,7 @@ def test_the_qr_link_of_a_cancelled_registration_does_not_check_in(signed_in, ma
 # --- email to registrants ----------------------------------------------------------------------
 
 
-def _bulk() -> list[OutboxMessage]:
+def _bulk() -> list[Mail]:
     db.session.rollback()
     return outbox("bulk_message")
 
