@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import markdown
@@ -75,6 +76,45 @@ def get_managed_event(organiser: Organiser, slug: str) -> Event:
     event = _find_event(slug)
     require_manage(organiser, event)
     return event
+
+
+def _passed(now: datetime, *moments: datetime | None) -> tuple[bool, ...]:
+    return tuple(m is not None and now >= m for m in moments)
+
+
+def event_page_freshness(slug: str) -> tuple[int, tuple[bool, ...]] | None:
+    """What the public event page depends on, in one small query: the event's version (raised
+    by every change of it or of its seats) and which of its moments have passed (registration
+    opens, closes, the start, the end). None for no such public event (core/page_cache.py)."""
+    row = db.session.execute(
+        sa.select(
+            Event.version,
+            Event.status,
+            Event.published_at,
+            Event.registration_opens_at,
+            Event.registration_closes_at,
+            Event.starts_at,
+            Event.ends_at,
+        ).where(Event.slug == slug)
+    ).one_or_none()
+    if row is None or row.status == "draft":
+        return None
+    return row.version, _passed(utcnow(), *row[2:])
+
+
+def public_lists_freshness() -> tuple[int, int, int]:
+    """What the public lists (/ and /past) depend on: the sum of the public events' versions
+    (drafts are never listed and public events are never deleted, so it rises with every change
+    of any of them, publishing included), how many there are and how many have ended."""
+    ended = sa.case((Event.ends_at < utcnow(), 1), else_=0)
+    row = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(Event.version), 0),
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(ended), 0),
+        ).where(Event.status != "draft")
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 @dataclass

@@ -84,19 +84,19 @@ def _event_list(past: bool) -> ResponseReturnValue:
 
 
 @bp.route("/")
-@cached_for_visitors
+@cached_for_visitors(queries.public_lists_freshness)
 def index() -> ResponseReturnValue:
     return _event_list(past=False)
 
 
 @bp.route("/past")
-@cached_for_visitors
+@cached_for_visitors(queries.public_lists_freshness)
 def past() -> ResponseReturnValue:
     return _event_list(past=True)
 
 
 @bp.route("/events/<slug>")
-@cached_for_visitors
+@cached_for_visitors(queries.event_page_freshness)
 def detail(slug: str) -> ResponseReturnValue:
     event = queries.get_public_event(slug)
     return render_template(
