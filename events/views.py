@@ -22,6 +22,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 
 from core.db import db, utcnow
@@ -40,12 +41,13 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and 
 
 
 def _labels() -> dict[str, Any]:
+    """The label tables, each label translated once per render (events.labels.TranslatedOnce)."""
     return {
-        "KIND_LABELS": labels.KIND_LABELS,
-        "FORMAT_LABELS": labels.FORMAT_LABELS,
-        "LANGUAGE_LABELS": labels.LANGUAGE_LABELS,
-        "STATUS_LABELS": labels.STATUS_LABELS,
-        "TARGET_GROUP_LABELS": labels.TARGET_GROUP_LABELS,
+        "KIND_LABELS": labels.TranslatedOnce(labels.KIND_LABELS),
+        "FORMAT_LABELS": labels.TranslatedOnce(labels.FORMAT_LABELS),
+        "LANGUAGE_LABELS": labels.TranslatedOnce(labels.LANGUAGE_LABELS),
+        "STATUS_LABELS": labels.TranslatedOnce(labels.STATUS_LABELS),
+        "TARGET_GROUP_LABELS": labels.TranslatedOnce(labels.TARGET_GROUP_LABELS),
     }
 
 
@@ -95,6 +97,19 @@ def past() -> ResponseReturnValue:
     return _event_list(past=True)
 
 
+def _agenda_texts() -> dict[str, Any]:
+    """What the event page repeats for every session or group, translated once per render:
+    format strings (filled in the template with |format) and plurals once per number."""
+    return {
+        "room": _("Room: %(room)s"),
+        "places": labels.OncePerNumber(lambda n: ngettext("%(num)s place", "%(num)s places", n)),
+        "at_most": labels.OncePerNumber(
+            lambda n: ngettext("at most %(num)s place", "at most %(num)s places", n)
+        ),
+        "speakers": labels.OncePerNumber(lambda n: ngettext("Speaker:", "Speakers:", n)),
+    }
+
+
 @bp.route("/events/<slug>")
 @cached_for_visitors(queries.event_page_freshness)
 def detail(slug: str) -> ResponseReturnValue:
@@ -102,6 +117,7 @@ def detail(slug: str) -> ResponseReturnValue:
     return render_template(
         "events/detail.html",
         event=event,
+        texts=_agenda_texts(),
         description_html=queries.render_description(event.description),
         session_descriptions={
             s.id: queries.render_description(s.description) for s in event.sessions
