@@ -5,11 +5,16 @@ Only anonymous visitors with no pending flash message are served from it (an org
 sees the live page). Each page is remembered under its path with its query and the page's
 language, together with a *freshness* value that the view names: for the event page, the
 event's version (raised in the same transaction as every organiser change and every change of
-seats, events.models.bump_version) and which of its moments (registration opens, closes, the
-start, the end) have passed; for the lists, the same for all public events at once (see
-events/queries.py). A hit costs the one small query that reads the freshness; when it differs
-from the remembered one, the page is rendered again. PUBLIC_PAGE_CACHE_SECONDS only bounds how
-long an unchanged page is kept (0 turns the cache off); nothing shown can be out of date.
+seats, events.models.bump_version); for the lists, the sum of all public events' versions and
+how many have ended (events/queries.py). A hit costs the one small query that reads the
+freshness; when it differs from the remembered one, the page is rendered again. A page that
+changes by itself at a moment (registration opens or closes, the event starts) says so while
+it renders (changes_at), and is not served from memory from that moment on.
+PUBLIC_PAGE_CACHE_SECONDS only bounds how long an unchanged page is kept (0 turns the cache
+off); nothing shown can be out of date.
+
+The freshness is read before the view reads its data, so a remembered page is never older than
+its freshness: at worst it is newer, and the next visitor's look-up renders it again.
 
 A page must not depend on who asked for it beyond its path, query and language: its absolute
 links come from PUBLIC_BASE_URL (core/urls.py), and a request for another host than that one
@@ -23,17 +28,27 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_login import current_user
 
+from core.db import utcnow
 from core.i18n import current_language
 
-# (host, path with query, language) -> (freshness, expires at, page)
-_pages: dict[tuple[str, str, str], tuple[Hashable, float, Any]] = {}
+# (host, path with query, language) -> (freshness, expires (monotonic), changes at (UTC), page)
+_pages: dict[tuple[str, str, str], tuple[Hashable, float, datetime | None, Any]] = {}
 _MAX_PAGES = 2000
+
+
+def changes_at(moment: datetime | None) -> None:
+    """Called by a view while it renders: the page it is making changes by itself at this
+    moment (its data unchanged), so it must not be served from memory from then on."""
+    if moment is not None:
+        earlier = g.get("page_changes_at")
+        g.page_changes_at = moment if earlier is None else min(earlier, moment)
 
 
 def cached_for_visitors(
@@ -58,12 +73,13 @@ def cached_for_visitors(
             key = ("" if base else request.host, request.full_path, current_language())
             now = time.monotonic()
             hit = _pages.get(key)
-            if hit and hit[0] == fresh and hit[1] > now:
-                return hit[2]
+            if hit and hit[0] == fresh and hit[1] > now and (hit[2] is None or utcnow() < hit[2]):
+                return hit[3]
+            g.pop("page_changes_at", None)
             page = view(*args, **kwargs)
             if len(_pages) >= _MAX_PAGES:
                 _pages.clear()
-            _pages[key] = (fresh, now + seconds, page)
+            _pages[key] = (fresh, now + seconds, g.pop("page_changes_at", None), page)
             return page
 
         return wrapper

@@ -28,7 +28,7 @@ from flask_login import login_required
 from core.db import db, utcnow
 from core.errors import NotFound, ServiceError
 from core.filters import filters_with_notices
-from core.page_cache import cached_for_visitors
+from core.page_cache import cached_for_visitors, changes_at
 from core.pages import current_organiser, put_errors
 from events import labels, queries, services
 from events.forms import COMMON_TIMEZONES, ConfirmForm, EventForm, SessionForm
@@ -111,9 +111,10 @@ def _agenda_texts() -> dict[str, Any]:
 
 
 @bp.route("/events/<slug>")
-@cached_for_visitors(queries.event_page_freshness)
+@cached_for_visitors(queries.event_page_version)
 def detail(slug: str) -> ResponseReturnValue:
     event = queries.get_public_event(slug)
+    changes_at(queries.next_moment(event))  # registration opens or closes, the event starts
     return render_template(
         "events/detail.html",
         event=event,

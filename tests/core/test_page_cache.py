@@ -10,6 +10,7 @@ from core import page_cache
 from core.db import utcnow
 from events import queries
 from events.services import cancel_event, update_event
+from participants import services as participant_services
 from participants.services import cancel, register
 from tests.participants.helpers import person
 from tests.statements import count_statements
@@ -77,10 +78,24 @@ def test_the_page_changes_when_registration_closes(cached_client, make_event, mo
     app, client = cached_client
     closes = utcnow() + timedelta(days=1)
     event = make_event(registration_closes_at=closes.isoformat())
-    before = queries.event_page_freshness(event.slug)
-    assert queries.event_page_freshness(event.slug) == before
-    monkeypatch.setattr(queries, "utcnow", lambda: closes + timedelta(seconds=1))
-    assert queries.event_page_freshness(event.slug) != before
+    url = f"/events/{event.slug}?lang=en"
+    assert "Register for the event" in page(client, url)
+    assert "Register for the event" in page(client, url)  # remembered
+    later = closes + timedelta(seconds=1)
+    monkeypatch.setattr(page_cache, "utcnow", lambda: later)
+    monkeypatch.setattr(participant_services, "utcnow", lambda: later)
+    body = page(client, url)
+    assert "Registration has closed." in body and "Register for the event" not in body
+
+
+def test_the_lists_change_when_an_event_ends(cached_client, make_event, monkeypatch):
+    app, client = cached_client
+    event = make_event()
+    assert event.title in page(client, "/")
+    monkeypatch.setattr(queries, "utcnow", lambda: event.ends_at + timedelta(seconds=1))
+    before = queries.public_lists_freshness()
+    monkeypatch.undo()
+    assert queries.public_lists_freshness() != before
 
 
 def test_the_lists_show_an_edit_at_once(cached_client, make_event, organiser):
