@@ -4,8 +4,10 @@ and statuses, translated."""
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from flask_babel import get_translations, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
+from jinja2 import pass_context
+from markupsafe import Markup
 
 TARGET_GROUP_LABELS = {
     "contracting_authority": _l("Contracting authorities"),
@@ -68,3 +70,30 @@ class OncePerNumber:
         if text is None:
             text = self._done[num] = self._message(num)
         return text
+
+
+def template_translations() -> dict[str, Any]:
+    """gettext, ngettext and pgettext for one render, bound once to the current language's
+    catalogue: Flask-Babel's template callables look the catalogue up again on every call
+    (about ten microseconds each, a few dozen times a page). They behave as Jinja's newstyle
+    callables do: the translation is autoescaped and always %-formatted with the keywords."""
+    catalogue = get_translations()
+
+    @pass_context
+    def gettext(context: Any, string: str, **variables: Any) -> str:
+        text = catalogue.ugettext(string)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+    @pass_context
+    def ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        text = catalogue.ungettext(singular, plural, num)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+    @pass_context
+    def pgettext(context: Any, string_ctx: str, string: str, **variables: Any) -> str:
+        variables.setdefault("context", string_ctx)
+        text = catalogue.upgettext(string_ctx, string)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+    return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext}

@@ -41,8 +41,10 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and 
 
 
 def _labels() -> dict[str, Any]:
-    """The label tables, each label translated once per render (events.labels.TranslatedOnce)."""
+    """The label tables, each label translated once per render (events.labels.TranslatedOnce),
+    and gettext bound to the page's catalogue once (events.labels.template_translations)."""
     return {
+        **labels.template_translations(),
         "KIND_LABELS": labels.TranslatedOnce(labels.KIND_LABELS),
         "FORMAT_LABELS": labels.TranslatedOnce(labels.FORMAT_LABELS),
         "LANGUAGE_LABELS": labels.TranslatedOnce(labels.LANGUAGE_LABELS),
