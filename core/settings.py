@@ -24,7 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGES": ["sv", "en", "fi"],
     "DEFAULT_TIMEZONE": "Europe/Stockholm",
     "EVENTS_PER_PAGE": 10,
-    "PUBLIC_PAGE_CACHE_SECONDS": 5,  # see core/page_cache.py; 0 turns it off
+    "PUBLIC_PAGE_CACHE_SECONDS": 300,  # the longest an unchanged page is kept; 0: off
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
     "MAIL_USE_TLS": False,

@@ -1,8 +1,13 @@
 """What people read for the stable codes of events: target groups, kinds, formats, languages
 and statuses, translated."""
 
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from flask_babel import get_translations, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
+from jinja2 import pass_context
+from markupsafe import Markup
 
 TARGET_GROUP_LABELS = {
     "contracting_authority": _l("Contracting authorities"),
@@ -28,3 +33,67 @@ STATUS_LABELS = {
     "published": _l("Published"),
     "cancelled": lazy_pgettext("event status", "Cancelled"),
 }
+
+
+class TranslatedOnce(Mapping[str, str]):
+    """A label table read during one render: each label is translated (gettext) the first time
+    it is used and then read from memory, so a loop over sessions, groups or events does not
+    call gettext once a row. Build a fresh one per render (the language may differ)."""
+
+    def __init__(self, labels: Mapping[str, Any]) -> None:
+        self._labels = labels
+        self._done: dict[str, str] = {}
+
+    def __getitem__(self, code: str) -> str:
+        text = self._done.get(code)
+        if text is None:
+            text = self._done[code] = str(self._labels[code])
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+
+class OncePerNumber:
+    """A plural message (`lambda n: ngettext(...)`, written out so that it is extracted) computed
+    once per distinct number during a render."""
+
+    def __init__(self, message: Callable[[int], str]) -> None:
+        self._message = message
+        self._done: dict[int, str] = {}
+
+    def __call__(self, num: int) -> str:
+        text = self._done.get(num)
+        if text is None:
+            text = self._done[num] = self._message(num)
+        return text
+
+
+def template_translations() -> dict[str, Any]:
+    """gettext, ngettext and pgettext for one render, bound once to the current language's
+    catalogue: Flask-Babel's template callables look the catalogue up again on every call
+    (about ten microseconds each, a few dozen times a page). They behave as Jinja's newstyle
+    callables do: the translation is autoescaped and always %-formatted with the keywords."""
+    catalogue = get_translations()
+
+    @pass_context
+    def gettext(context: Any, string: str, **variables: Any) -> str:
+        text = catalogue.ugettext(string)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+    @pass_context
+    def ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        text = catalogue.ungettext(singular, plural, num)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+    @pass_context
+    def pgettext(context: Any, string_ctx: str, string: str, **variables: Any) -> str:
+        variables.setdefault("context", string_ctx)
+        text = catalogue.upgettext(string_ctx, string)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+    return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext}

@@ -65,6 +65,9 @@ class Event(db.Model):
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")
     # Rises when time, place or status changes, so calendars replace their copy.
     sequence: Mapped[int] = mapped_column(default=0)
+    # Rises with every change an organiser or a registration makes to what the public page
+    # shows (bump_version); the page cache is keyed on it (core/page_cache.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organiser.id", ondelete="SET NULL")
     )
@@ -132,6 +135,15 @@ class Session(db.Model):
     speakers: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"name", "organisation"}]
 
     event: Mapped[Event] = relationship(back_populates="sessions")
+
+
+def bump_version(event_id: int) -> None:
+    """Raise the event's version in the current transaction (one Core UPDATE), so every cached
+    public page of it is out of date from the commit on. Call it wherever seats change; the
+    organiser's changes in events/services.py raise it themselves."""
+    db.session.execute(
+        sa.update(Event).where(Event.id == event_id).values(version=Event.version + 1)
+    )
 
 
 def local(moment: datetime, event: Event) -> datetime:

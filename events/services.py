@@ -42,6 +42,13 @@ _SCHEDULE_FIELDS = (
 )
 
 
+def _changed(event: Event) -> None:
+    """The public page's data changed: raise the version its cached copies are keyed on. An SQL
+    expression, so a registration's bump in another transaction is never lost."""
+    if event.id is not None:
+        event.version = Event.version + 1
+
+
 def _apply_target_groups(event: Event, groups: list[tuple[str, int | None]]) -> bool:
     """Replace the admitted groups; True when some quota rose or was lifted."""
     old = {tg.code: tg.quota for tg in event.target_groups}
@@ -113,6 +120,7 @@ def update_event(organiser: Organiser, event: Event, data: Mapping[str, Any]) ->
     """Change the fields given. Time or place changes raise SEQUENCE and notify registrants."""
     require_manage(organiser, event)
     parsed = parse_event(data, event)
+    _changed(event)
     values = parsed.values
     status = values.pop("status", None)
     before = {key: getattr(event, key) for key in _SCHEDULE_FIELDS}
@@ -154,6 +162,7 @@ def publish_event(organiser: Organiser, event: Event, *, commit: bool = True) ->
     if event.status == "draft":
         event.status = "published"
         event.published_at = utcnow()
+        _changed(event)
     if commit:
         db.session.commit()
     return event
@@ -167,6 +176,7 @@ def cancel_event(organiser: Organiser, event: Event, *, commit: bool = True) -> 
         was_public = event.status == "published"
         event.status = "cancelled"
         event.sequence += 1
+        _changed(event)
         db.session.flush()
         if was_public:
             event_cancelled.send(event)

@@ -22,12 +22,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 
 from core.db import db, utcnow
 from core.errors import NotFound, ServiceError
 from core.filters import filters_with_notices
-from core.page_cache import cached_for_visitors
+from core.page_cache import cached_for_visitors, changes_at
 from core.pages import current_organiser, put_errors
 from events import labels, queries, services
 from events.forms import COMMON_TIMEZONES, ConfirmForm, EventForm, SessionForm
@@ -40,12 +41,15 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and 
 
 
 def _labels() -> dict[str, Any]:
+    """The label tables, each label translated once per render (events.labels.TranslatedOnce),
+    and gettext bound to the page's catalogue once (events.labels.template_translations)."""
     return {
-        "KIND_LABELS": labels.KIND_LABELS,
-        "FORMAT_LABELS": labels.FORMAT_LABELS,
-        "LANGUAGE_LABELS": labels.LANGUAGE_LABELS,
-        "STATUS_LABELS": labels.STATUS_LABELS,
-        "TARGET_GROUP_LABELS": labels.TARGET_GROUP_LABELS,
+        **labels.template_translations(),
+        "KIND_LABELS": labels.TranslatedOnce(labels.KIND_LABELS),
+        "FORMAT_LABELS": labels.TranslatedOnce(labels.FORMAT_LABELS),
+        "LANGUAGE_LABELS": labels.TranslatedOnce(labels.LANGUAGE_LABELS),
+        "STATUS_LABELS": labels.TranslatedOnce(labels.STATUS_LABELS),
+        "TARGET_GROUP_LABELS": labels.TranslatedOnce(labels.TARGET_GROUP_LABELS),
     }
 
 
@@ -84,24 +88,39 @@ def _event_list(past: bool) -> ResponseReturnValue:
 
 
 @bp.route("/")
-@cached_for_visitors
+@cached_for_visitors(queries.public_lists_freshness)
 def index() -> ResponseReturnValue:
     return _event_list(past=False)
 
 
 @bp.route("/past")
-@cached_for_visitors
+@cached_for_visitors(queries.public_lists_freshness)
 def past() -> ResponseReturnValue:
     return _event_list(past=True)
 
 
+def _agenda_texts() -> dict[str, Any]:
+    """What the event page repeats for every session or group, translated once per render:
+    format strings (filled in the template with |format) and plurals once per number."""
+    return {
+        "room": _("Room: %(room)s"),
+        "places": labels.OncePerNumber(lambda n: ngettext("%(num)s place", "%(num)s places", n)),
+        "at_most": labels.OncePerNumber(
+            lambda n: ngettext("at most %(num)s place", "at most %(num)s places", n)
+        ),
+        "speakers": labels.OncePerNumber(lambda n: ngettext("Speaker:", "Speakers:", n)),
+    }
+
+
 @bp.route("/events/<slug>")
-@cached_for_visitors
+@cached_for_visitors(queries.event_page_version)
 def detail(slug: str) -> ResponseReturnValue:
     event = queries.get_public_event(slug)
+    changes_at(queries.next_moment(event))  # registration opens or closes, the event starts
     return render_template(
         "events/detail.html",
         event=event,
+        texts=_agenda_texts(),
         description_html=queries.render_description(event.description),
         session_descriptions={
             s.id: queries.render_description(s.description) for s in event.sessions

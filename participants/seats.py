@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from core.db import db
 from core.errors import NotFound
-from events.models import Event, Session
+from events.models import Event, Session, bump_version
 from participants import emails
 from participants.models import Registration, registration_session
 
@@ -32,6 +32,7 @@ FULL_MESSAGES = {
 
 def lock_event(event_id: int) -> Event:
     """Take the event's lock for this transaction and read it afresh."""
+    bump_version(event_id)  # i7 page cache: seats may change; the seats engineer's counter moves it
     event = db.session.scalar(
         sa.select(Event)
         .where(Event.id == event_id)

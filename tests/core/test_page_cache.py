@@ -1,47 +1,128 @@
-"""Public pages are remembered for a few seconds for anonymous visitors, never for organisers."""
+"""Public pages are remembered for anonymous visitors, never for organisers, and never shown
+older than their data: the key holds the event's version, raised by every organiser change and
+every change of seats, and which of its moments have passed."""
 
-import time
+from datetime import timedelta
 
 import pytest
 
 from core import page_cache
-from events.services import update_event
+from core.db import utcnow
+from events import queries
+from events.services import cancel_event, update_event
+from participants import services as participant_services
+from participants.services import cancel, register
+from tests.participants.helpers import person
+from tests.statements import count_statements
 
 
 @pytest.fixture
 def cached_client(app, client):
     page_cache._pages.clear()
-    app.config["PUBLIC_PAGE_CACHE_SECONDS"] = 60
+    app.config["PUBLIC_PAGE_CACHE_SECONDS"] = 3600
     yield app, client
     page_cache._pages.clear()
 
 
-def test_visitors_get_the_remembered_page_until_it_expires(cached_client, make_event, organiser):
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_an_organisers_edit_shows_at_once(cached_client, make_event, organiser):
     app, client = cached_client
     event = make_event()
     url = f"/events/{event.slug}?lang=en"
-    assert "Sysselsättningskrav i praktiken" in client.get(url).get_data(as_text=True)
+    assert "Sysselsättningskrav i praktiken" in page(client, url)
+    assert page(client, url) == page(client, url)  # remembered
 
     update_event(organiser, event, {"title": "Ny titel"})
-    assert "Sysselsättningskrav i praktiken" in client.get(url).get_data(as_text=True)
-    assert "Ny titel" in client.get(f"/events/{event.slug}?lang=sv").get_data(as_text=True)
+    assert "Ny titel" in page(client, url)
+    assert "Ny titel" in page(client, f"/events/{event.slug}?lang=sv")
 
-    for key, (_expires, page) in list(page_cache._pages.items()):
-        page_cache._pages[key] = (time.monotonic() - 1, page)  # the seconds have passed
-    assert "Ny titel" in client.get(url).get_data(as_text=True)
+    update_event(organiser, event, {"capacity": 500})
+    assert "500" in page(client, url)
+    cancel_event(organiser, event)
+    assert "This event has been cancelled" in page(client, url)
+
+
+def test_the_last_seat_going_shows_at_once(cached_client, make_event):
+    app, client = cached_client
+    event = make_event(capacity=2)
+    url = f"/events/{event.slug}?lang=en"
+    assert "2 places left" in page(client, url)
+    register(event, person(1))
+    assert "1 place left" in page(client, url)
+    last = register(event, person(2))
+    assert last.status == "confirmed"
+    body = page(client, url)
+    assert "The event is full" in body and "(0 waiting)" in body
+    register(event, person(3))  # the waiting list is on the page too
+    assert "(1 waiting)" in page(client, url)
+    cancel(last)  # the first in line is promoted: still full, no one waiting
+    assert "(0 waiting)" in page(client, url)
+
+
+def test_a_remembered_page_costs_one_small_query(cached_client, make_event):
+    app, client = cached_client
+    event = make_event()
+    url = f"/events/{event.slug}"
+    page(client, url)
+    with count_statements() as statements:
+        page(client, url)
+    assert len(statements) == 1, statements
+
+
+def test_the_page_changes_when_registration_closes(cached_client, make_event, monkeypatch):
+    app, client = cached_client
+    closes = utcnow() + timedelta(days=1)
+    event = make_event(registration_closes_at=closes.isoformat())
+    url = f"/events/{event.slug}?lang=en"
+    assert "Register for the event" in page(client, url)
+    assert "Register for the event" in page(client, url)  # remembered
+    later = closes + timedelta(seconds=1)
+    monkeypatch.setattr(page_cache, "utcnow", lambda: later)
+    monkeypatch.setattr(participant_services, "utcnow", lambda: later)
+    body = page(client, url)
+    assert "Registration has closed." in body and "Register for the event" not in body
+
+
+def test_the_lists_change_when_an_event_ends(cached_client, make_event, monkeypatch):
+    app, client = cached_client
+    event = make_event()
+    assert event.title in page(client, "/")
+    monkeypatch.setattr(queries, "utcnow", lambda: event.ends_at + timedelta(seconds=1))
+    before = queries.public_lists_freshness()
+    monkeypatch.undo()
+    assert queries.public_lists_freshness() != before
+
+
+def test_the_lists_show_an_edit_at_once(cached_client, make_event, organiser):
+    app, client = cached_client
+    event = make_event()
+    assert "Sysselsättningskrav i praktiken" in page(client, "/")
+    update_event(organiser, event, {"title": "Ny titel på listan"})
+    assert "Ny titel på listan" in page(client, "/")
+    other = make_event(title="Ett nytt evenemang", status="draft")
+    assert "Ett nytt evenemang" not in page(client, "/")
+    update_event(organiser, other, {"status": "published"})
+    assert "Ett nytt evenemang" in page(client, "/")
 
 
 def test_organisers_always_see_the_live_page(cached_client, make_event, organiser):
     app, client = cached_client
     event = make_event()
-    url = f"/events/{event.slug}"
-    client.get(url)
-    update_event(organiser, event, {"title": "Ändrad"})
     client.post("/login", data={"email": organiser.email, "password": "secret-pass"})
-    assert "Ändrad" in client.get(url).get_data(as_text=True)
+    page_cache._pages.clear()
+    assert "Sysselsättningskrav i praktiken" in page(client, f"/events/{event.slug}")
+    assert page_cache._pages == {}  # neither answered from the cache nor remembered
 
 
 def test_a_missing_page_is_not_remembered(cached_client, make_event):
     app, client = cached_client
     assert client.get("/events/finns-inte").status_code == 404
+    assert page_cache._pages == {}
+    draft = make_event(status="draft")
+    assert client.get(f"/events/{draft.slug}").status_code == 404
     assert page_cache._pages == {}

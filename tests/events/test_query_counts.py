@@ -68,3 +68,54 @@ def test_list_pages_use_a_constant_number_of_queries(client, make_event):
 
     assert many == few
     assert max(few.values()) <= 8, few
+
+
+def _with_agenda(make_event):
+    start = (utcnow() + timedelta(days=7)).replace(hour=8, minute=0, second=0, microsecond=0)
+    return make_event(
+        sessions=[
+            {
+                "title": f"Pass {i}",
+                "starts_at": (start + timedelta(hours=i)).isoformat(),
+                "ends_at": (start + timedelta(hours=i + 1)).isoformat(),
+                "room": f"Sal {i}",
+                "capacity": 20 if i == 1 else None,
+                "speakers": [{"name": "Karin", "organisation": "UHM"}],
+            }
+            for i in range(4)
+        ]
+    )
+
+
+def _agenda_reads(statements: list[str]) -> list[str]:
+    """SELECTs that read sessions or target groups on their own, not joined to the event."""
+    return [
+        s
+        for s in statements
+        if s.lstrip().upper().startswith("SELECT")
+        and ("FROM event_session" in s or "FROM event_target_group" in s)
+    ]
+
+
+def test_the_event_page_reads_the_event_with_its_agenda_in_one_query(client, make_event):
+    event = _with_agenda(make_event)
+    path = f"/events/{event.slug}"
+    db.session.expire_all()
+    with counted() as statements:
+        body = client.get(path).get_data(as_text=True)
+    assert body.count("Sal ") >= 4 and "Karin" in body
+    assert _agenda_reads(statements) == [], statements
+    # the event with its groups and sessions, and the seats (a count until the counters)
+    assert _queries(client, path) <= 2
+
+
+def test_the_registration_reads_the_event_with_its_agenda_in_one_query(client, make_event):
+    event = _with_agenda(make_event)
+    db.session.expire_all()
+    with counted() as statements:
+        assert client.get(f"/events/{event.slug}/register").status_code == 200
+    assert _agenda_reads(statements) == [], statements
+    db.session.expire_all()
+    with counted() as statements:
+        assert client.get(f"/api/v1/events/{event.slug}").status_code == 200
+    assert _agenda_reads(statements) == [], statements
