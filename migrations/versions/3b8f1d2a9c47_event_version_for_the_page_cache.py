@@ -5,7 +5,7 @@ public event page shows; core/page_cache.py keys cached pages on it, so a cached
 older than the data it shows.
 
 Revision ID: 3b8f1d2a9c47
-Revises: ee0b26ecc22b
+Revises: f19a9139dd2e
 Create Date: 2026-12-01 17:20:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "3b8f1d2a9c47"
-down_revision = "ee0b26ecc22b"
+down_revision = "f19a9139dd2e"
 branch_labels = None
 depends_on = None
 
