@@ -81,9 +81,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(api)
 
     from events.cli import demo_data_command
-    from participants.cli import erase_needs_command
+    from participants.cli import erase_needs_command, seats_command
 
     register_commands(app)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(erase_needs_command)
+    app.cli.add_command(seats_command)
     return app
