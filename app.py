@@ -31,7 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            install_sqlite_recipe(db.engine)
+            install_sqlite_recipe(db.engine, app.config["SQLITE_WAL_CHECKPOINT_PAGES"])
     migrate.init_app(
         app,
         db,

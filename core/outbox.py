@@ -52,7 +52,7 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateNotFound
 
 from core.addresses import UnsendableAddress, needs_smtputf8, smtp_address
-from core.db import db, utcnow, write_transaction
+from core.db import checkpoint_wal, db, utcnow, write_transaction
 from core.extensions import mail
 from core.models import OutboxMessage
 
@@ -578,6 +578,7 @@ def worker_command(once: bool, interval: float) -> None:
     where = f"{target}:{current_app.config['MAIL_PORT']}" if target else str(outbox_dir())
     if once:
         sent = send_due()
+        checkpoint_wal()
         click.echo(f"Sent {sent} messages to {where}.")
         return
 
@@ -601,6 +602,7 @@ def worker_command(once: bool, interval: float) -> None:
         else:
             if sent:
                 click.echo(f"Sent {sent} of {claimed} messages.")
+            checkpoint_wal()  # SQLite: here, not in a request (core/db.py)
         if claimed < batch_size:
             deadline = time.monotonic() + interval
             while not stopping and time.monotonic() < deadline:
