@@ -31,7 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            install_sqlite_recipe(db.engine)
+            install_sqlite_recipe(db.engine, app.config["SQLITE_WAL_CHECKPOINT_PAGES"])
     migrate.init_app(
         app,
         db,
@@ -82,9 +82,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(api)
 
     from events.cli import demo_data_command
-    from participants.cli import erase_needs_command
+    from participants.cli import erase_needs_command, seats_command
 
     register_commands(app)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(erase_needs_command)
+    app.cli.add_command(seats_command)
     return app

@@ -296,11 +296,18 @@ def _fill(event_id: int, rows: int) -> None:
                 for n in range(first, min(rows, first + chunk))
             ],
         )
-    counter = Event.__table__.c.get("confirmed_count")  # the kept counter, once it exists
-    if counter is not None:
-        db.session.execute(
-            sa.update(Event.__table__).where(Event.id == event_id).values({counter: rows})
+    # The kept counts (participants/seats.py), as the registrations above make them.
+    from events.models import EventTargetGroup
+
+    db.session.execute(sa.update(Event).where(Event.id == event_id).values(confirmed_count=rows))
+    db.session.execute(
+        sa.update(EventTargetGroup)
+        .where(
+            EventTargetGroup.event_id == event_id,
+            EventTargetGroup.code == "contracting_authority",
         )
+        .values(confirmed_count=rows)
+    )
     db.session.commit()
 
 

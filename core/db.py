@@ -1,11 +1,14 @@
-"""The database handle, the declarative base, and the SQLite transaction recipe."""
+"""The database handle, the declarative base, the SQLite transaction recipe and its WAL
+checkpoints."""
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import fcntl
+import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +17,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -87,11 +92,19 @@ _queues: dict[str, _WriterQueue] = {}
 _queues_lock = threading.Lock()
 
 
-def _writer_turn() -> contextlib.AbstractContextManager[None]:
+def _sqlite_file() -> str | None:
+    """The path of the SQLite database file; None for another database or one in memory."""
     url = db.engine.url
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return os.path.abspath(url.database)
+
+
+def _writer_turn() -> contextlib.AbstractContextManager[None]:
+    database = _sqlite_file()
+    if database is None:
         return contextlib.nullcontext()
-    path = os.path.abspath(url.database) + ".writers"
+    path = database + ".writers"
     with _queues_lock:
         queue = _queues.get(path) or _queues.setdefault(path, _WriterQueue(path))
     return queue.turn()
@@ -112,25 +125,78 @@ def write_transaction() -> Iterator[None]:
         return
     db.session.commit()
     db.session.expire_all()  # what was read before the lock is read again under it
-    with _writer_turn():
-        token = _immediate.set(True)
-        try:
-            yield
-        except BaseException:
-            db.session.rollback()
-            raise
-        else:
-            db.session.rollback()  # ends a block that returned without committing; else a no-op
-        finally:
-            _immediate.reset(token)
+    try:
+        with _writer_turn():
+            token = _immediate.set(True)
+            try:
+                yield
+            except BaseException:
+                db.session.rollback()
+                raise
+            else:
+                db.session.rollback()  # ends a block that returned without committing
+            finally:
+                _immediate.reset(token)
+    finally:
+        _checkpoint_if_due()  # after the writers' turn is handed on
 
 
 def _sqlite_begin_mode() -> str:
     return "BEGIN IMMEDIATE" if _immediate.get() else "BEGIN"
 
 
-def install_sqlite_recipe(engine: sa.Engine) -> None:
-    """SQLAlchemy's recipe for real transactions with pysqlite, plus WAL and a busy timeout."""
+# --- WAL checkpoints -----------------------------------------------------------------------
+#
+# SQLite copies the write-ahead log back into the database file (a checkpoint) by itself in the
+# COMMIT that takes the WAL past 1000 pages: inside a writer's turn, where it stalled every
+# other writer for 5-40 ms. App connections turn that off (wal_autocheckpoint=0); the outbox
+# worker checkpoints instead, every round (checkpoint_wal). So that the WAL cannot grow without
+# bound when no worker runs, a write transaction that finds the WAL file longer than
+# SQLITE_WAL_CHECKPOINT_PAGES pages checkpoints after handing on its turn. The file's length
+# tells, because journal_size_limit makes the first commit after a complete checkpoint cut the
+# file back to that many pages: it is longer only when that many were written since.
+# (Reading the WAL index in the -shm file would be exact, but opening and closing that file in
+# a process drops the POSIX locks SQLite holds on it there: the other processes then think it
+# unused and reset it under their mappings.)
+
+_wal_limits: dict[str, int] = {}  # database file -> WAL length in bytes that calls for one
+
+
+def checkpoint_wal() -> None:
+    """Copy the SQLite WAL into the database as far as readers allow (PASSIVE: it waits for no
+    reader or writer), on a connection of its own; nothing on other databases."""
+    if _sqlite_file() is None:
+        return
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        cursor.close()
+    except sqlite3.Error as err:  # the next one copies what this one could not
+        log.warning("WAL checkpoint failed: %s", err)
+    finally:
+        connection.close()
+
+
+def _checkpoint_if_due() -> None:
+    database = _sqlite_file()
+    limit = _wal_limits.get(database) if database else None
+    if not limit:
+        return
+    try:
+        length = os.stat(database + "-wal").st_size
+    except FileNotFoundError:
+        return
+    if length > limit:
+        checkpoint_wal()
+
+
+def install_sqlite_recipe(engine: sa.Engine, wal_checkpoint_pages: int | None = None) -> None:
+    """SQLAlchemy's recipe for real transactions with pysqlite, plus WAL and a busy timeout;
+    no checkpoints in a COMMIT, and one after a write once the WAL has `wal_checkpoint_pages`
+    pages (None or 0: only the worker checkpoints; see above)."""
+    database = engine.url.database
+    path = os.path.abspath(database) if database and database != ":memory:" else None
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
@@ -140,6 +206,14 @@ def install_sqlite_recipe(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+        if path and wal_checkpoint_pages:
+            page = cursor.execute("PRAGMA page_size").fetchone()[0]
+            limit = 32 + int(wal_checkpoint_pages) * (page + 24)  # the header, then the frames
+            cursor.execute(f"PRAGMA journal_size_limit={limit}")
+            _wal_limits[path] = limit
+        elif path:
+            _wal_limits.pop(path, None)
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

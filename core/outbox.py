@@ -44,7 +44,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core.db import db, utcnow, write_transaction
+from core.db import checkpoint_wal, db, utcnow, write_transaction
 from core.extensions import mail
 from core.mail_delivery import (
     PERMANENT_FAILURES,
@@ -411,6 +411,7 @@ def worker_command(once: bool, interval: float) -> None:
     where = f"{target}:{current_app.config['MAIL_PORT']}" if target else str(outbox_dir())
     if once:
         sent = send_due()
+        checkpoint_wal()
         click.echo(f"Sent {sent} messages to {where}.")
         return
 
@@ -434,6 +435,7 @@ def worker_command(once: bool, interval: float) -> None:
         else:
             if sent:
                 click.echo(f"Sent {sent} of {claimed} messages.")
+            checkpoint_wal()  # SQLite: here, not in a request (core/db.py)
         if claimed < batch_size:
             deadline = time.monotonic() + interval
             while not stopping and time.monotonic() < deadline:

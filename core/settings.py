@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGES": ["sv", "en", "fi"],
     "DEFAULT_TIMEZONE": "Europe/Stockholm",
     "EVENTS_PER_PAGE": 10,
+    # SQLite: a write that leaves more WAL pages than this unchecked checkpoints (core/db.py)
+    "SQLITE_WAL_CHECKPOINT_PAGES": 4000,
     "PUBLIC_PAGE_CACHE_SECONDS": 300,  # the longest an unchanged page is kept; 0: off
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,

@@ -38,6 +38,7 @@ class Event(db.Model):
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity"),
+        sa.CheckConstraint("confirmed_count >= 0", name="confirmed_count"),
         sa.CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status"),
         sa.CheckConstraint("kind IN ('conference', 'workshop', 'webinar')", name="kind"),
         sa.CheckConstraint("format IN ('in_person', 'online', 'hybrid')", name="format"),
@@ -60,6 +61,9 @@ class Event(db.Model):
     venue_country: Mapped[str] = mapped_column(sa.String(100), default="")
     online_url: Mapped[str] = mapped_column(sa.String(500), default="")  # for registrants only
     capacity: Mapped[int | None] = mapped_column()  # None: no limit
+    # Confirmed registrations, kept by participants.seats.apply() under the event's lock (never
+    # counted on the hot path); `flask seats check` recounts. May exceed a lowered capacity.
+    confirmed_count: Mapped[int] = mapped_column(default=0, server_default="0")
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: publishing
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: the start
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")
@@ -104,13 +108,19 @@ class EventTargetGroup(db.Model):
     """A target group the event admits, with an optional quota of seats."""
 
     __tablename__ = "event_target_group"
-    __table_args__ = (sa.CheckConstraint("quota IS NULL OR quota >= 0", name="quota"),)
+    __table_args__ = (
+        sa.CheckConstraint("quota IS NULL OR quota >= 0", name="quota"),
+        sa.CheckConstraint("confirmed_count >= 0", name="confirmed_count"),
+    )
 
     event_id: Mapped[int] = mapped_column(
         sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
     )
     code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)  # a TARGET_GROUPS code
     quota: Mapped[int | None] = mapped_column()  # None: no limit beyond the event's capacity
+    # Confirmed registrations of this group, kept like Event.confirmed_count (also without a
+    # quota, so that setting one later needs no count). May exceed a lowered quota.
+    confirmed_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     event: Mapped[Event] = relationship(back_populates="target_groups")
 
@@ -122,6 +132,7 @@ class Session(db.Model):
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity"),
+        sa.CheckConstraint("confirmed_count >= 0", name="confirmed_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,6 +143,8 @@ class Session(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     room: Mapped[str] = mapped_column(sa.String(100), default="")
     capacity: Mapped[int | None] = mapped_column()  # None: only the event's capacity applies
+    # Confirmed registrations that chose this session, kept like Event.confirmed_count.
+    confirmed_count: Mapped[int] = mapped_column(default=0, server_default="0")
     speakers: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"name", "organisation"}]
 
     event: Mapped[Event] = relationship(back_populates="sessions")
@@ -139,10 +152,13 @@ class Session(db.Model):
 
 def bump_version(event_id: int) -> None:
     """Raise the event's version in the current transaction (one Core UPDATE), so every cached
-    public page of it is out of date from the commit on. Call it wherever seats change; the
-    organiser's changes in events/services.py raise it themselves."""
+    public page of it is out of date from the commit on. participants/seats.py's lock_event()
+    takes its lock with it; the organiser's changes in events/services.py raise it themselves."""
     db.session.execute(
-        sa.update(Event).where(Event.id == event_id).values(version=Event.version + 1)
+        sa.update(Event)
+        .where(Event.id == event_id)
+        .values(version=Event.version + 1, updated_at=Event.updated_at)  # not an edit
+        .execution_options(synchronize_session=False)
     )
 
 

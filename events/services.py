@@ -27,6 +27,8 @@ signals = Namespace()
 event_rescheduled = signals.signal("event-rescheduled")  # time or place changed
 event_cancelled = signals.signal("event-cancelled")
 seats_added = signals.signal("seats-added")  # capacity or a quota rose: promote from waitlist
+# Target groups newly admitted to an existing event (codes=[...]): their seats are counted.
+groups_admitted = signals.signal("groups-admitted")
 
 # What raises SEQUENCE in calendar files when it changes.
 _SCHEDULE_FIELDS = (
@@ -128,8 +130,11 @@ def update_event(organiser: Organiser, event: Event, data: Mapping[str, Any]) ->
     for key, value in values.items():
         setattr(event, key, value)
     seats = old_capacity is not None and (event.capacity is None or event.capacity > old_capacity)
+    admitted: list[str] = []
     if parsed.target_groups is not None:
+        before_codes = set(event.target_group_codes)
         seats |= _apply_target_groups(event, parsed.target_groups)
+        admitted = [code for code in event.target_group_codes if code not in before_codes]
     sessions_moved = False
     if parsed.sessions is not None:
         sessions_moved, raised = _apply_sessions(event, parsed.sessions)
@@ -140,6 +145,8 @@ def update_event(organiser: Organiser, event: Event, data: Mapping[str, Any]) ->
     if rescheduled:
         event.sequence += 1
     db.session.flush()
+    if admitted:
+        groups_admitted.send(event, codes=admitted)
     if status == "published" and event.status == "draft":
         publish_event(organiser, event, commit=False)
     elif status == "cancelled" and event.status != "cancelled":

@@ -1,4 +1,5 @@
-"""Seats: the event's lock, what is taken, why a seat is refused, promotion, the waiting list.
+"""Seats: the event's lock, the kept counts of what is taken, why a seat is refused, promotion,
+the waiting list.
 
 No one may get a seat that does not exist. Every change that counts seats runs in one write
 transaction: the event row is locked (SELECT ... FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on
@@ -6,20 +7,27 @@ SQLite), the counts are read again, and only then is the row written (pretix's "
 insert"). A registration is confirmed when the event, the person's target-group quota and every
 chosen session have room; otherwise it is waitlisted as a whole, and the first waitlisted person
 who fits is promoted as soon as a seat frees up (promote_from_waitlist).
+
+The seats taken are kept, not counted: `confirmed_count` on the event, on each of its target
+groups and on each session, read with the event under its lock and changed by apply() in the
+same transaction as the registration (through shift(), the one place they are written).
+recount() proves them against the registrations (`flask --app app seats check`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from core.db import db
+from core.db import db, write_transaction
 from core.errors import NotFound
-from events.models import Event, Session, bump_version
+from events.models import Event, EventTargetGroup, Session, bump_version
 from participants import emails
 from participants.models import Registration, registration_session
 
@@ -31,13 +39,25 @@ FULL_MESSAGES = {
 
 
 def lock_event(event_id: int) -> Event:
-    """Take the event's lock for this transaction and read it afresh."""
-    bump_version(event_id)  # i7 page cache: seats may change; the seats engineer's counter moves it
-    event = db.session.scalar(
-        sa.select(Event)
-        .where(Event.id == event_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    """Take the event's lock for this transaction and read it afresh, with its target groups
+    and sessions (and so every counter), in one query.
+
+    On PostgreSQL the lock is a statement of its own, before the read: a locking statement that
+    waited sees the locked row as the last holder left it, but rows it joins as they were when
+    it started waiting."""
+    # The lock is an UPDATE that raises the event's version: whatever happens under it may change
+    # what the event's pages show (seats, the waiting list), so a cached page of the event is
+    # never served after it (core/page_cache.py). On SQLite BEGIN IMMEDIATE has the lock already.
+    bump_version(event_id)
+    event = (
+        db.session.scalars(
+            sa.select(Event)
+            .where(Event.id == event_id)
+            .options(joinedload(Event.target_groups), joinedload(Event.sessions))
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .one_or_none()
     )
     if event is None:
         raise NotFound(_l("There is no such event."))
@@ -64,38 +84,77 @@ class Taken:
             return None
         return max(0, session.capacity - self.by_session.get(session.id, 0))
 
-    def occupy(self, registration: Registration) -> None:
-        self.total += 1
-        group = registration.target_group
-        self.by_group[group] = self.by_group.get(group, 0) + 1
-        for session in registration.sessions:
-            self.by_session[session.id] = self.by_session.get(session.id, 0) + 1
-
-    def release(self, registration: Registration) -> None:
-        self.total -= 1
-        self.by_group[registration.target_group] -= 1
-        for session in registration.sessions:
-            self.by_session[session.id] -= 1
-
 
 def taken_seats(event: Event) -> Taken:
-    confirmed = sa.and_(Registration.event_id == event.id, Registration.status == "confirmed")
-    by_group = dict(
-        db.session.execute(
-            sa.select(Registration.target_group, sa.func.count())
-            .where(confirmed)
-            .group_by(Registration.target_group)
-        ).all()
+    """The kept counts of the event as loaded (fresh under lock_event); no query of its own."""
+    return Taken(
+        event.confirmed_count,
+        {tg.code: tg.confirmed_count for tg in event.target_groups},
+        {s.id: s.confirmed_count for s in event.sessions},
     )
-    by_session = dict(
-        db.session.execute(
-            sa.select(registration_session.c.session_id, sa.func.count())
-            .join(Registration, Registration.id == registration_session.c.registration_id)
-            .where(confirmed)
-            .group_by(registration_session.c.session_id)
-        ).all()
+
+
+def shift(
+    event: Event,
+    seats: int = 0,
+    groups: Mapping[str, int] | None = None,
+    sessions: Mapping[int, int] | None = None,
+) -> None:
+    """The one place the kept counts are written: add `seats` to the event's, groups[code] to
+    a target group's, sessions[id] to a session's. Call under lock_event(), in the transaction
+    that makes the change. One UPDATE of the event row always (whatever changes a count changes
+    what the event's pages show), one per other table and distinct delta; the loaded objects
+    are given the new values without being marked changed (Event.updated_at stays)."""
+    event_table = Event.__table__
+    db.session.execute(
+        sa.update(event_table)
+        .where(event_table.c.id == event.id)
+        .values(
+            confirmed_count=event_table.c.confirmed_count + seats,
+            updated_at=event_table.c.updated_at,  # a seat is not an edit of the event
+        )
     )
-    return Taken(sum(by_group.values()), by_group, by_session)
+    set_committed_value(event, "confirmed_count", event.confirmed_count + seats)
+    _shift_rows(EventTargetGroup.__table__, "code", event, groups or {}, event.target_groups)
+    _shift_rows(Session.__table__, "id", event, sessions or {}, event.sessions)
+
+
+def _shift_rows(
+    table: sa.Table,
+    key: str,
+    event: Event,
+    deltas: Mapping[object, int],
+    loaded: Iterable[EventTargetGroup | Session],
+) -> None:
+    by_delta: dict[int, list[object]] = defaultdict(list)
+    for row_key, delta in deltas.items():
+        if delta:
+            by_delta[delta].append(row_key)
+    for delta, keys in by_delta.items():
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.event_id == event.id, table.c[key].in_(keys))
+            .values(confirmed_count=table.c.confirmed_count + delta)
+        )
+    for row in loaded:
+        delta = deltas.get(getattr(row, key), 0)
+        if delta:
+            set_committed_value(row, "confirmed_count", row.confirmed_count + delta)
+
+
+def apply(
+    event: Event,
+    registration: Registration,
+    delta: int,
+    *,
+    sessions: Iterable[Session] | None = None,
+    seat: bool = True,
+) -> None:
+    """A confirmed seat taken (+1) or freed (-1): in the event and the person's target group
+    (unless `seat` is False) and in each of `sessions` (default: the registration's own)."""
+    groups = {registration.target_group: delta} if seat else {}
+    chosen = registration.sessions if sessions is None else sessions
+    shift(event, delta if seat else 0, groups, {s.id: delta for s in chosen})
 
 
 def full_reason(
@@ -116,7 +175,7 @@ def seats_left(event: Event) -> int | None:
     """Free seats in the event as a whole; None when it has no limit."""
     if event.capacity is None:
         return None
-    return max(0, event.capacity - taken_seats(event).total)
+    return max(0, event.capacity - event.confirmed_count)
 
 
 def session_places_left(event: Event) -> dict[int, int | None]:
@@ -175,14 +234,155 @@ def promote_from_waitlist(event: Event) -> list[Registration]:
     ).all()
     if not waiting:
         return []
-    taken = taken_seats(event)
     promoted = []
     for registration in waiting:
+        taken = taken_seats(event)
         if event.capacity is not None and taken.total >= event.capacity:
             break
         if full_reason(event, taken, registration.target_group, registration.sessions) is None:
             registration.status = "confirmed"
-            taken.occupy(registration)
+            apply(event, registration, +1)
             emails.promoted(registration)
             promoted.append(registration)
     return promoted
+
+
+# --- proving the kept counts -------------------------------------------------------------------
+
+
+@dataclass
+class Difference:
+    """A kept count that is not what the registrations say."""
+
+    event_id: int
+    slug: str
+    kind: str  # event, group or session
+    key: str | int | None  # the group's code, the session's id
+    kept: int
+    counted: int
+    title: str = ""  # the session's
+
+    @property
+    def what(self) -> str:
+        if self.kind == "group":
+            return f"target group {self.key}"
+        if self.kind == "session":
+            return f"session {self.key} ({self.title})"
+        return "event"
+
+
+def _counted(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+    return (
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(Registration.status == "confirmed", *where)
+        .scalar_subquery()
+    )
+
+
+def recount(event_id: int | None = None) -> list[Difference]:
+    """Count the confirmed registrations again and name every kept count that differs (of one
+    event, or of all). Each of the three statements reads the counts and the registrations in
+    one snapshot, and they only ever change together, so a difference is never a race."""
+    in_event = [Event.id == event_id] if event_id is not None else []
+    differences: list[Difference] = []
+
+    counted = _counted(Registration.event_id == Event.id)
+    for row in db.session.execute(
+        sa.select(Event.id, Event.slug, Event.confirmed_count, counted.label("counted"))
+        .where(Event.confirmed_count != counted, *in_event)
+        .order_by(Event.id)
+    ):
+        differences.append(
+            Difference(row.id, row.slug, "event", None, row.confirmed_count, row.counted)
+        )
+
+    counted = _counted(
+        Registration.event_id == EventTargetGroup.event_id,
+        Registration.target_group == EventTargetGroup.code,
+    )
+    for row in db.session.execute(
+        sa.select(
+            Event.id, Event.slug, EventTargetGroup.code, EventTargetGroup.confirmed_count,
+            counted.label("counted"),
+        )
+        .join(EventTargetGroup, EventTargetGroup.event_id == Event.id)
+        .where(EventTargetGroup.confirmed_count != counted, *in_event)
+        .order_by(Event.id, EventTargetGroup.code)
+    ):  # fmt: skip
+        differences.append(
+            Difference(row.id, row.slug, "group", row.code, row.confirmed_count, row.counted)
+        )
+
+    counted = (
+        sa.select(sa.func.count())
+        .select_from(registration_session)
+        .join(Registration, Registration.id == registration_session.c.registration_id)
+        .where(registration_session.c.session_id == Session.id, Registration.status == "confirmed")
+        .scalar_subquery()
+    )
+    for row in db.session.execute(
+        sa.select(
+            Event.id, Event.slug, Session.id.label("session_id"), Session.title,
+            Session.confirmed_count, counted.label("counted"),
+        )
+        .join(Session, Session.event_id == Event.id)
+        .where(Session.confirmed_count != counted, *in_event)
+        .order_by(Event.id, Session.id)
+    ):  # fmt: skip
+        differences.append(
+            Difference(
+                row.id,
+                row.slug,
+                "session",
+                row.session_id,
+                row.confirmed_count,
+                row.counted,
+                row.title,
+            )
+        )
+    differences.sort(key=lambda d: d.event_id)
+    return differences
+
+
+def fix_counts(event_ids: Iterable[int]) -> list[Difference]:
+    """Set the kept counts of these events to a fresh count, each under the event's lock (so
+    no registration changes them meanwhile). Returns what was corrected."""
+    fixed: list[Difference] = []
+    for event_id in sorted(set(event_ids)):
+        with write_transaction():
+            event = lock_event(event_id)
+            differences = recount(event_id)
+            deltas: dict[str, dict] = {"event": {}, "group": {}, "session": {}}
+            for difference in differences:
+                deltas[difference.kind][difference.key] = difference.counted - difference.kept
+            if differences:
+                shift(event, deltas["event"].get(None, 0), deltas["group"], deltas["session"])
+            db.session.commit()
+        fixed.extend(differences)
+    return fixed
+
+
+def recount_groups(event: Event, codes: Iterable[str]) -> None:
+    """Count the confirmed seats of these target groups of the event afresh (a group just
+    admitted, which confirmed people an organiser added may already belong to). Call under
+    lock_event()."""
+    codes = list(codes)
+    counted = dict(
+        db.session.execute(
+            sa.select(Registration.target_group, sa.func.count())
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == "confirmed",
+                Registration.target_group.in_(codes),
+            )
+            .group_by(Registration.target_group)
+        ).all()
+    )
+    deltas = {
+        tg.code: counted.get(tg.code, 0) - tg.confirmed_count
+        for tg in event.target_groups
+        if tg.code in codes
+    }
+    if any(deltas.values()):
+        shift(event, groups=deltas)

@@ -24,15 +24,19 @@ from core.db import db, utcnow, write_transaction
 from core.errors import Conflict, ServiceError, ValidationError
 from core.identifiers import COUNTRIES, InvalidOrgNumber, normalise_org_number
 from events.models import LANGUAGES, TARGET_GROUPS, Event
-from events.services import event_cancelled, event_rescheduled, seats_added
+from events.services import event_cancelled, event_rescheduled, groups_admitted, seats_added
 from participants import emails
 from participants.models import Organisation, Registration
-from participants.queries import active_registrations, status_counts
+from participants.queries import active_registrations
 from participants.seats import (
     FULL_MESSAGES,
+    apply,
     full_reason,
     lock_event,
     promote_from_waitlist,
+    recount_groups,
+    seats_left,
+    shift,
     taken_seats,
     waitlist_position,
 )
@@ -92,17 +96,19 @@ STATE_MESSAGES = {
 
 def registration_summary(event: Event) -> dict[str, Any]:
     """What the event page says about registering: `state` (see registration_state), the
-    `message` when closed, `seats_left` (None without a limit) and how many are `waitlisted`,
-    from one count query."""
+    `message` when closed, `seats_left` (None without a limit; from the kept count) and how
+    many are `waitlisted` (one count of the waiting list alone)."""
     state = registration_state(event)
-    by_status = status_counts(event)
+    waitlisted = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Registration.event_id == event.id, Registration.status == "waitlisted"
+        )
+    )
     return {
         "state": state,
         "message": STATE_MESSAGES.get(state),
-        "seats_left": None
-        if event.capacity is None
-        else max(0, event.capacity - by_status["confirmed"]),
-        "waitlisted": by_status["waitlisted"],
+        "seats_left": seats_left(event),
+        "waitlisted": waitlisted or 0,
     }
 
 
@@ -244,30 +250,48 @@ def parse_registration(event: Event, data: Mapping[str, Any], *, any_group: bool
 # --- registering -------------------------------------------------------------------------------
 
 
-def _organisation(data: RegistrationInput) -> Organisation:
-    key = data.org_number or f"name:{data.country}:{data.organisation_name.casefold()}"
-    found = db.session.scalar(sa.select(Organisation).where(Organisation.key == key))
-    if found:
-        return found
-    organisation = Organisation(
-        key=key, name=data.organisation_name, org_number=data.org_number, country=data.country
+def _organisation_key(data: RegistrationInput) -> str:
+    return data.org_number or f"name:{data.country}:{data.organisation_name.casefold()}"
+
+
+def _add_organisation(data: RegistrationInput) -> int:
+    """Insert the organisation in a short transaction of its own, before the event's lock (it
+    decides no seat); another registration may insert it first."""
+    key = _organisation_key(data)
+    with write_transaction():
+        organisation = Organisation(
+            key=key, name=data.organisation_name, org_number=data.org_number, country=data.country
+        )
+        db.session.add(organisation)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return db.session.scalar(sa.select(Organisation.id).where(Organisation.key == key))
+        return organisation.id
+
+
+def _active_registration_query(event_id: int, email: str) -> sa.Select:
+    return sa.select(Registration).where(
+        Registration.event_id == event_id,
+        Registration.email == email,
+        Registration.status != "cancelled",
     )
-    try:
-        with db.session.begin_nested():  # another event's registration may insert it first
-            db.session.add(organisation)
-    except IntegrityError:
-        return db.session.scalar(sa.select(Organisation).where(Organisation.key == key))
-    return organisation
 
 
 def _active_registration(event: Event, email: str) -> Registration | None:
-    return db.session.scalar(
-        sa.select(Registration).where(
-            Registration.event_id == event.id,
-            Registration.email == email,
-            Registration.status != "cancelled",
-        )
-    )
+    return db.session.scalar(_active_registration_query(event.id, email))
+
+
+def _before_the_lock(event_id: int, data: RegistrationInput) -> tuple[int | None, int | None]:
+    """(the organisation's id, the id of this address's active registration), each None when
+    there is none: both looked up in one statement, before the event's lock."""
+    organisation = sa.select(Organisation.id).where(Organisation.key == _organisation_key(data))
+    existing = _active_registration_query(event_id, data.email).with_only_columns(Registration.id)
+    row = db.session.execute(
+        sa.select(organisation.scalar_subquery(), existing.scalar_subquery())
+    ).one()
+    return row[0], row[1]
 
 
 # Asking again with a registered address sends the manage link at most this often, so that
@@ -314,28 +338,39 @@ def register(event: Event, data: Mapping[str, Any], *, by_organiser: bool = Fals
     """Register a person: confirmed when there is room, otherwise waitlisted.
 
     An organiser adding someone by hand (a speaker, say) is not bound by the registration
-    window or the admitted target groups, but is bound by the seats."""
+    window or the admitted target groups, but is bound by the seats.
+
+    Only what decides a seat runs under the event's lock. Before it: parsing, the
+    organisation (looked up, or inserted in a transaction of its own), the check for an
+    address already registered, and the calendar file when a seat looks free. Under it: the
+    kept counts read with the event, the decision, the inserts, the counts changed, the
+    outbox row, the commit. The unique index on active addresses catches a twin that got in
+    between the check and the lock."""
     # A closed form says so before it asks for any field to be corrected.
     if event.status == "cancelled":
         raise EventCancelled(STATE_MESSAGES["cancelled"])
     if not by_organiser:
         _ensure_open(event)
     parsed = parse_registration(event, data, any_group=by_organiser)
+    event_id = event.id
+    organisation_id, existing_id = _before_the_lock(event_id, parsed)
+    if existing_id is not None:
+        with write_transaction():
+            raise _already_registered(db.session.get(Registration, existing_id))
     token = secrets.token_urlsafe(24)
+    if organisation_id is None:
+        organisation_id = _add_organisation(parsed)
     with write_transaction():
-        event = lock_event(event.id)
+        event = lock_event(event_id)
         if event.status == "cancelled":
             raise EventCancelled(STATE_MESSAGES["cancelled"])
         if not by_organiser:
             _ensure_open(event)
-        existing = _active_registration(event, parsed.email)
-        if existing:
-            raise _already_registered(existing)
         sessions = [s for s in event.sessions if s.id in parsed.session_ids]
         reason = full_reason(event, taken_seats(event), parsed.target_group, sessions)
         registration = Registration(
             event=event,
-            organisation=_organisation(parsed),
+            organisation_id=organisation_id,
             token=token,
             name=parsed.name,
             email=parsed.email,
@@ -351,7 +386,7 @@ def register(event: Event, data: Mapping[str, Any], *, by_organiser: bool = Fals
         db.session.add(registration)
         try:
             db.session.flush()
-        except IntegrityError:  # the unique index: a racing twin got there first
+        except IntegrityError:  # the unique index: a twin registered since the check
             db.session.rollback()
             existing = _active_registration(event, parsed.email)
             if existing is None:
@@ -359,6 +394,7 @@ def register(event: Event, data: Mapping[str, Any], *, by_organiser: bool = Fals
             raise _already_registered(existing) from None
         registration.full_reason = reason
         if registration.status == "confirmed":
+            apply(event, registration, +1)
             emails.confirmed(registration)
         else:
             emails.waitlisted(registration, waitlist_position(registration))
@@ -373,6 +409,8 @@ def cancel(registration: Registration, *, by_organiser: bool = False) -> Registr
         registration = db.session.get(Registration, registration.id, populate_existing=True)
         if registration.status == "cancelled":
             return registration
+        if registration.status == "confirmed":
+            apply(event, registration, -1)
         registration.status = "cancelled"
         registration.cancelled_at = utcnow()
         emails.cancelled(registration, by_organiser=by_organiser)
@@ -400,15 +438,17 @@ def change_sessions(registration: Registration, session_ids: list[Any]) -> Regis
         if errors:
             raise ValidationError(errors)
         new_sessions = [s for s in event.sessions if s.id in chosen_ids]
+        added = [s for s in new_sessions if s not in registration.sessions]
+        left = [s for s in registration.sessions if s not in new_sessions]
         if registration.status == "confirmed":
             taken = taken_seats(event)
-            taken.release(registration)
-            added = [s for s in new_sessions if s not in registration.sessions]
             for session in added:
                 if taken.session_full(session):
                     raise ValidationError(
                         {"sessions": _l("%(title)s is full.", title=session.title)}
                     )
+            if added or left:
+                shift(event, sessions={s.id: -1 for s in left} | {s.id: +1 for s in added})
         registration.sessions = new_sessions
         db.session.flush()
         promote_from_waitlist(event)
@@ -434,6 +474,7 @@ def confirm_from_waitlist(registration: Registration) -> Registration:
                 code="no_free_seat",
             )
         registration.status = "confirmed"
+        apply(event, registration, +1)
         emails.promoted(registration)
         db.session.commit()
     return registration
@@ -477,6 +518,14 @@ def _tell_of_change(event: Event) -> None:
 def _tell_of_cancellation(event: Event) -> None:
     for registration in active_registrations(event):
         emails.event_cancelled(registration)
+
+
+@groups_admitted.connect
+def _count_admitted_groups(event: Event, codes: list[str]) -> None:
+    # Confirmed people of a group the event did not admit until now (added by an organiser)
+    # hold seats its new row must count. update_event() holds the write transaction.
+    lock_event(event.id)
+    recount_groups(event, codes)
 
 
 @seats_added.connect

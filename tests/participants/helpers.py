@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from core.db import db
 from core.models import OutboxMessage
@@ -51,6 +52,13 @@ def row_counts() -> dict[str, int]:
         table: db.session.scalar(sa.select(sa.func.count()).select_from(sa.table(table)))
         for table in TABLES
     }
+
+
+def assert_seat_counts_kept() -> None:
+    """`flask seats check` finds every kept seat count equal to a fresh count."""
+    db.session.rollback()
+    result = current_app.test_cli_runner().invoke(args=["seats", "check"])
+    assert result.exit_code == 0, result.output
 
 
 class Mail:

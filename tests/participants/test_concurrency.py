@@ -16,7 +16,7 @@ from core.db import db
 from core.models import OutboxMessage
 from participants.models import Registration, registration_session
 from tests.conftest import event_data
-from tests.participants.helpers import person, sessions_for
+from tests.participants.helpers import assert_seat_counts_kept, person, sessions_for
 from tests.server import gunicorn_server
 
 pytestmark = pytest.mark.server
@@ -72,6 +72,8 @@ def check_answers(answers: list[tuple[int, Any]], seats: int, event_id: int) -> 
         sa.select(OutboxMessage.kind, sa.func.count()).group_by(OutboxMessage.kind)
     ).all()
     assert dict(kinds) == {"confirmed": seats, "waitlisted": len(answers) - seats}
+    # The kept counts equal a fresh count after the burst.
+    assert_seat_counts_kept()
 
 
 def test_200_registrations_for_20_seats(app, database_url, make_event):
