@@ -26,5 +26,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("event") as batch_op:
+    # In place (SQLite 3.35+ drops a column itself): rebuilding the table would delete every
+    # registration through its foreign key.
+    with op.batch_alter_table("event", recreate="never") as batch_op:
         batch_op.drop_column("version")

@@ -12,7 +12,7 @@ from app import create_app
 from core.db import db, utcnow
 from participants.seats import recount
 
-BEFORE = "ee0b26ecc22b"
+BEFORE = "3b8f1d2a9c47"  # the revision before the seat counts
 
 
 def test_the_counts_are_filled_from_the_registrations(tmp_path: Path) -> None:
