@@ -62,8 +62,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from core.views import bp as core_bp
     from events.api import bp as events_api
     from events.calendar_views import bp as calendar_bp
+    from events.manage_views import manage_bp as events_manage
     from events.views import bp as events_bp
-    from events.views import manage_bp as events_manage
     from participants.api import bp as participants_api
     from participants.manage_views import manage_bp as participants_manage
     from participants.views import bp as participants_bp

@@ -97,3 +97,16 @@ def template_translations() -> dict[str, Any]:
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
     return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext}
+
+
+def template_labels() -> dict[str, Any]:
+    """The label tables, each label translated once per render (events.TranslatedOnce),
+    and gettext bound to the page's catalogue once (events.template_translations)."""
+    return {
+        **template_translations(),
+        "KIND_LABELS": TranslatedOnce(KIND_LABELS),
+        "FORMAT_LABELS": TranslatedOnce(FORMAT_LABELS),
+        "LANGUAGE_LABELS": TranslatedOnce(LANGUAGE_LABELS),
+        "STATUS_LABELS": TranslatedOnce(STATUS_LABELS),
+        "TARGET_GROUP_LABELS": TranslatedOnce(TARGET_GROUP_LABELS),
+    }

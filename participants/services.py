@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,14 +18,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from core.addresses import InvalidEmail, normalise_email
 from core.db import db, utcnow, write_transaction
-from core.errors import Conflict, ServiceError, ValidationError
-from core.identifiers import COUNTRIES, InvalidOrgNumber, normalise_org_number
-from events.models import LANGUAGES, TARGET_GROUPS, Event
+from core.errors import Conflict, ValidationError
+from events.models import Event
 from events.services import event_cancelled, event_rescheduled, groups_admitted, seats_added
 from participants import emails
 from participants.models import Organisation, Registration
+from participants.parsing import RegistrationInput, parse_registration, parse_sessions
 from participants.queries import active_registrations
 from participants.seats import (
     FULL_MESSAGES,
@@ -35,216 +33,21 @@ from participants.seats import (
     lock_event,
     promote_from_waitlist,
     recount_groups,
-    seats_left,
     shift,
     taken_seats,
     waitlist_position,
 )
-
-
-class RegistrationClosed(ServiceError):
-    status = 409
-    code = "registration_closed"
-
-
-class EventCancelled(ServiceError):
-    status = 409
-    code = "event_cancelled"
+from participants.window import (
+    STATE_MESSAGES,
+    EventCancelled,
+    RegistrationClosed,
+    ensure_open,
+    registration_state,
+)
 
 
 class AlreadyRegistered(Conflict):
     code = "already_registered"
-
-
-# --- the registration window -------------------------------------------------------------------
-
-
-def opens_at(event: Event) -> datetime | None:
-    return event.registration_opens_at or event.published_at
-
-
-def closes_at(event: Event) -> datetime:
-    closes = event.registration_closes_at or event.starts_at
-    return min(closes, event.starts_at)
-
-
-def registration_state(event: Event, now: datetime | None = None) -> str:
-    """open, not_yet_open, closed, started, cancelled or draft."""
-    now = now or utcnow()
-    if event.status == "cancelled":
-        return "cancelled"
-    if event.status != "published":
-        return "draft"
-    if now >= event.starts_at:
-        return "started"
-    opens = opens_at(event)
-    if opens and now < opens:
-        return "not_yet_open"
-    if now >= closes_at(event):
-        return "closed"
-    return "open"
-
-
-STATE_MESSAGES = {
-    "cancelled": _l("The event is cancelled, so registration is closed."),
-    "draft": _l("The event is not published."),
-    "started": _l("The event has started, so registration is closed."),
-    "not_yet_open": _l("Registration has not opened yet."),
-    "closed": _l("Registration has closed."),
-}
-
-
-def registration_summary(event: Event) -> dict[str, Any]:
-    """What the event page says about registering: `state` (see registration_state), the
-    `message` when closed, `seats_left` (None without a limit; from the kept count) and how
-    many are `waitlisted` (one count of the waiting list alone)."""
-    state = registration_state(event)
-    waitlisted = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Registration.event_id == event.id, Registration.status == "waitlisted"
-        )
-    )
-    return {
-        "state": state,
-        "message": STATE_MESSAGES.get(state),
-        "seats_left": seats_left(event),
-        "waitlisted": waitlisted or 0,
-    }
-
-
-def _ensure_open(event: Event) -> None:
-    state = registration_state(event)
-    if state == "open":
-        return
-    error = EventCancelled if state == "cancelled" else RegistrationClosed
-    raise error(STATE_MESSAGES[state])
-
-
-# --- input -------------------------------------------------------------------------------------
-
-
-@dataclass
-class RegistrationInput:
-    name: str
-    email: str
-    organisation_name: str
-    org_number: str | None
-    country: str
-    target_group: str
-    role: str
-    language: str
-    session_ids: list[int]
-    needs: str
-    consent_future_invitations: bool
-
-
-def _str(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _parse_sessions(event: Event, raw: Any, errors: dict[str, Any]) -> list[int]:
-    """Session ids from the event's agenda, none of them at the same time as another."""
-    raw = raw or []
-    valid = {s.id: s for s in event.sessions}
-    ids: list[int] = []
-    if not isinstance(raw, list):
-        raw = [None]
-    for value in raw:
-        try:
-            session_id = int(value)
-        except (TypeError, ValueError):
-            session_id = -1
-        if session_id not in valid:
-            errors["sessions"] = _l("Choose sessions from the event's agenda.")
-            return []
-        if session_id not in ids:
-            ids.append(session_id)
-    chosen = sorted((valid[i] for i in ids), key=lambda s: s.starts_at)
-    for a, b in zip(chosen, chosen[1:], strict=False):
-        if b.starts_at < a.ends_at:
-            errors["sessions"] = _l(
-                "%(a)s and %(b)s take place at the same time; choose one.", a=a.title, b=b.title
-            )
-    return ids
-
-
-def parse_registration(event: Event, data: Mapping[str, Any], *, any_group: bool = False):
-    """Check the input against the event; ValidationError names each bad field as the API
-    does (name, email, organisation, org_number, country, target_group, role, language,
-    sessions, needs)."""
-    if not isinstance(data, Mapping):
-        raise ValidationError({"": _l("Expected an object.")})
-    errors: dict[str, Any] = {}
-    organisation = data.get("organisation") or {}
-    if not isinstance(organisation, Mapping):
-        errors["organisation"] = _l("Give the organisation's name, number and country.")
-        organisation = {}
-
-    name = _str(data.get("name"))
-    if not name:
-        errors["name"] = _l("Enter your name.")
-    elif len(name) > 200:
-        errors["name"] = _l("At most %(n)s characters.", n=200)
-
-    email = _str(data.get("email"))
-    try:
-        email = normalise_email(email)  # NFKC, lower case: a full-width copy is the same
-    except InvalidEmail as err:
-        errors["email"] = err.args[0]
-
-    org_name = _str(organisation.get("name"))
-    if not org_name:
-        errors["organisation"] = _l("Enter your organisation's name.")
-    elif len(org_name) > 200:
-        errors["organisation"] = _l("At most %(n)s characters.", n=200)
-
-    country = _str(organisation.get("country")) or "SE"
-    if country not in COUNTRIES:
-        errors["country"] = _l("Choose Sweden, Finland or another country.")
-    org_number = None
-    try:
-        org_number = normalise_org_number(_str(organisation.get("org_number")), country)
-    except InvalidOrgNumber as err:
-        errors["org_number"] = err.args[0]
-
-    target_group = data.get("target_group")
-    allowed = event.target_group_codes
-    if any_group:
-        allowed = list(TARGET_GROUPS)
-    if target_group not in allowed:
-        errors["target_group"] = _l("Choose one of the target groups this event is for.")
-
-    role = _str(data.get("role"))
-    if len(role) > 200:
-        errors["role"] = _l("At most %(n)s characters.", n=200)
-    language = data.get("language") or event.language
-    if language not in LANGUAGES:
-        errors["language"] = _l("Choose Swedish, English or Finnish.")
-
-    session_ids = _parse_sessions(event, data.get("sessions"), errors)
-
-    needs = _str(data.get("needs"))
-    if len(needs) > 2000:
-        errors["needs"] = _l("At most %(n)s characters.", n=2000)
-    consent = data.get("consent_future_invitations", False)
-    if not isinstance(consent, bool):
-        consent = str(consent).lower() in ("1", "true", "on", "yes", "y")
-
-    if errors:
-        raise ValidationError(errors)
-    return RegistrationInput(
-        name=name,
-        email=email,
-        organisation_name=org_name,
-        org_number=org_number,
-        country=country,
-        target_group=target_group,
-        role=role,
-        language=language,
-        session_ids=session_ids,
-        needs=needs,
-        consent_future_invitations=consent,
-    )
 
 
 # --- registering -------------------------------------------------------------------------------
@@ -350,7 +153,7 @@ def register(event: Event, data: Mapping[str, Any], *, by_organiser: bool = Fals
     if event.status == "cancelled":
         raise EventCancelled(STATE_MESSAGES["cancelled"])
     if not by_organiser:
-        _ensure_open(event)
+        ensure_open(event)
     parsed = parse_registration(event, data, any_group=by_organiser)
     event_id = event.id
     organisation_id, existing_id = _before_the_lock(event_id, parsed)
@@ -365,7 +168,7 @@ def register(event: Event, data: Mapping[str, Any], *, by_organiser: bool = Fals
         if event.status == "cancelled":
             raise EventCancelled(STATE_MESSAGES["cancelled"])
         if not by_organiser:
-            _ensure_open(event)
+            ensure_open(event)
         sessions = [s for s in event.sessions if s.id in parsed.session_ids]
         reason = full_reason(event, taken_seats(event), parsed.target_group, sessions)
         registration = Registration(
@@ -434,7 +237,7 @@ def change_sessions(registration: Registration, session_ids: list[Any]) -> Regis
         if registration_state(event) in ("started", "cancelled"):
             raise RegistrationClosed(STATE_MESSAGES[registration_state(event)])
         errors: dict[str, Any] = {}
-        chosen_ids = _parse_sessions(event, session_ids, errors)
+        chosen_ids = parse_sessions(event, session_ids, errors)
         if errors:
             raise ValidationError(errors)
         new_sessions = [s for s in event.sessions if s.id in chosen_ids]

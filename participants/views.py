@@ -38,7 +38,7 @@ from core.urls import external_url
 from events import queries as event_queries
 from events.calendar import event_calendar
 from events.models import LANGUAGES, Event
-from participants import queries, seats, services
+from participants import queries, seats, services, window
 from participants.emails import join_url, registration_uid
 from participants.forms import (
     ConfirmForm,
@@ -58,7 +58,7 @@ def registration_info(event: Event) -> dict[str, Any]:
     """What the event page shows about registering (templates/participants/
     _event_registration.html): the state and why it is closed, seats left, the waiting list."""
     return {
-        **services.registration_summary(event),
+        **window.registration_summary(event),
         "register_url": url_for("participants.register", slug=event.slug),
     }
 
@@ -78,7 +78,7 @@ def _register_page(
     general: list[str] | None = None,
     closed_message: Any = None,
 ) -> ResponseReturnValue:
-    state = services.registration_state(event)
+    state = window.registration_state(event)
     return (
         render_template(
             "participants/register.html",
@@ -86,7 +86,7 @@ def _register_page(
             form=form,
             state=state,
             closed_message=closed_message
-            or (services.STATE_MESSAGES.get(state) if state != "open" else None),
+            or (window.STATE_MESSAGES.get(state) if state != "open" else None),
             places_left=seats.session_places_left(event),
             chosen={str(v) for v in form.sessions.data or []},
             general_errors=general or [],
@@ -106,7 +106,7 @@ def register(slug: str) -> ResponseReturnValue:
         form.language.data = language if language in LANGUAGES else event.language
         if len(event.target_group_codes) == 1:
             form.target_group.data = event.target_group_codes[0]
-    if services.registration_state(event) != "open":
+    if window.registration_state(event) != "open":
         return _register_page(event, form, 409 if request.method == "POST" else 200)
     if request.method == "GET":
         return _register_page(event, form)
@@ -116,7 +116,7 @@ def register(slug: str) -> ResponseReturnValue:
         registration = services.register(event, form.as_service_data())
     except services.AlreadyRegistered as err:
         return _register_page(event, form, 409, [str(err.message)])
-    except (services.RegistrationClosed, services.EventCancelled) as err:
+    except (window.RegistrationClosed, window.EventCancelled) as err:
         return _register_page(event, form, 409, closed_message=err.message)
     except ValidationError as err:
         return _register_page(event, form, 422, put_errors(form, err.fields))

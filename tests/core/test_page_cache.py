@@ -10,7 +10,7 @@ from core import page_cache
 from core.db import utcnow
 from events import queries
 from events.services import cancel_event, update_event
-from participants import services as participant_services
+from participants import window as registration_window
 from participants.services import cancel, register
 from tests.participants.helpers import person
 from tests.statements import count_statements
@@ -83,7 +83,7 @@ def test_the_page_changes_when_registration_closes(cached_client, make_event, mo
     assert "Register for the event" in page(client, url)  # remembered
     later = closes + timedelta(seconds=1)
     monkeypatch.setattr(page_cache, "utcnow", lambda: later)
-    monkeypatch.setattr(participant_services, "utcnow", lambda: later)
+    monkeypatch.setattr(registration_window, "utcnow", lambda: later)
     body = page(client, url)
     assert "Registration has closed." in body and "Register for the event" not in body
 

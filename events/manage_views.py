@@ -1,0 +1,418 @@
+"""Organisers' event management (HTML): their events, the event form, publishing, cancelling,
+deleting a draft, and the agenda's sessions.
+
+Views are thin: they turn the form into the same dict the JSON API takes, call
+events.services, and put the service's field messages back next to the fields.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from core.db import db, utcnow
+from core.errors import NotFound, ServiceError
+from core.pages import current_organiser, put_errors
+from events import labels, queries, services
+from events.forms import COMMON_TIMEZONES, ConfirmForm, EventForm, SessionForm
+from events.models import TARGET_GROUPS, Event, Session
+
+manage_bp = Blueprint("events_manage", __name__, url_prefix="/manage")
+manage_bp.context_processor(labels.template_labels)
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
+
+
+# --- management: form <-> the service's dict ---------------------------------------------------
+
+
+def _local_text(moment: datetime | None, tz: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).strftime(LOCAL_FORMAT) if moment else ""
+
+
+def _groups_from_request() -> dict[str, dict[str, Any]]:
+    return {
+        code: {
+            "checked": bool(request.form.get(f"target_group_{code}")),
+            "quota": request.form.get(f"quota_{code}", "").strip(),
+        }
+        for code in TARGET_GROUPS
+    }
+
+
+def _groups_from_event(event: Event | None) -> dict[str, dict[str, Any]]:
+    if event is None:  # a new event is open to every group until narrowed
+        return {code: {"checked": True, "quota": ""} for code in TARGET_GROUPS}
+    quotas = {tg.code: tg.quota for tg in event.target_groups}
+    return {
+        code: {
+            "checked": code in quotas,
+            "quota": "" if quotas.get(code) is None else str(quotas[code]),
+        }
+        for code in TARGET_GROUPS
+    }
+
+
+def _split_emails(text: str) -> list[str]:
+    return [part for part in re.split(r"[\s,;]+", text or "") if part]
+
+
+def event_form_data(form: EventForm, groups: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The form as the dict events.services (and the JSON API) take."""
+    ticked = [
+        {"code": code, "quota": state["quota"] or None}
+        for code, state in groups.items()
+        if state["checked"]
+    ]
+    return {
+        "title": form.title.data or "",
+        "description": form.description.data or "",
+        "kind": form.kind.data,
+        "format": form.format.data,
+        "language": form.language.data,
+        "timezone": (form.timezone.data or "").strip(),
+        "starts_at": form.starts_at.data or "",
+        "ends_at": form.ends_at.data or "",
+        "venue": {
+            "name": form.venue_name.data or "",
+            "address": form.venue_address.data or "",
+            "city": form.venue_city.data or "",
+            "country": form.venue_country.data or "",
+        },
+        "online_url": form.online_url.data or "",
+        "capacity": (form.capacity.data or "").strip() or None,
+        "registration_opens_at": form.registration_opens_at.data or None,
+        "registration_closes_at": form.registration_closes_at.data or None,
+        # None ticked means open to every group, as when an event is created without a choice.
+        "target_groups": ticked or [{"code": code, "quota": None} for code in TARGET_GROUPS],
+        "co_organisers": _split_emails(form.co_organisers.data),
+    }
+
+
+def _fill_event_form(form: EventForm, event: Event) -> None:
+    tz = event.timezone
+    form.title.data = event.title
+    form.description.data = event.description
+    form.kind.data = event.kind
+    form.format.data = event.format
+    form.language.data = event.language
+    form.timezone.data = tz
+    form.starts_at.data = _local_text(event.starts_at, tz)
+    form.ends_at.data = _local_text(event.ends_at, tz)
+    form.venue_name.data = event.venue_name
+    form.venue_address.data = event.venue_address
+    form.venue_city.data = event.venue_city
+    form.venue_country.data = event.venue_country
+    form.online_url.data = event.online_url
+    form.capacity.data = "" if event.capacity is None else str(event.capacity)
+    form.registration_opens_at.data = _local_text(event.registration_opens_at, tz)
+    form.registration_closes_at.data = _local_text(event.registration_closes_at, tz)
+    form.co_organisers.data = "\n".join(o.email for o in event.co_organisers)
+
+
+_EVENT_FIELD_NAMES = {
+    "venue": "venue_name",
+    "venue.name": "venue_name",
+    "venue.address": "venue_address",
+    "venue.city": "venue_city",
+    "venue.country": "venue_country",
+}
+
+
+def _render_event_form(
+    form: EventForm,
+    event: Event | None,
+    groups: dict[str, dict[str, Any]],
+    general_errors: list[str] | None = None,
+    group_error: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    return (
+        render_template(
+            "events/manage/event_form.html",
+            form=form,
+            event=event,
+            groups=groups,
+            general_errors=general_errors or [],
+            group_error=group_error,
+            common_timezones=COMMON_TIMEZONES,
+        ),
+        status,
+    )
+
+
+def _save_event(form: EventForm, event: Event | None) -> ResponseReturnValue:
+    groups = _groups_from_request() if request.method == "POST" else _groups_from_event(event)
+    if form.validate_on_submit():
+        data = event_form_data(form, groups)
+        try:
+            if event is None:
+                event = services.create_event(current_organiser(), data)
+                flash(_("The event was saved as a draft."), "success")
+            else:
+                services.update_event(current_organiser(), event, data)
+                flash(_("The changes were saved."), "success")
+        except ServiceError as err:
+            db.session.rollback()
+            fields = dict(err.fields)
+            group_error = fields.pop("target_groups", None)
+            general = put_errors(form, fields, _EVENT_FIELD_NAMES)
+            if not fields and group_error is None:
+                general.append(str(err.message))
+            return _render_event_form(
+                form,
+                event,
+                groups,
+                general,
+                str(group_error) if group_error else None,
+                status=err.status if err.status != 400 else 422,
+            )
+        return redirect(url_for("events_manage.event", slug=event.slug))
+    status = 422 if request.method == "POST" else 200  # only a missing CSRF token lands here
+    return _render_event_form(form, event, groups, status=status)
+
+
+# --- management pages ------------------------------------------------------------------------
+
+
+@manage_bp.route("/", endpoint="index")
+@login_required
+def manage_index() -> ResponseReturnValue:
+    return render_template(
+        "events/manage/index.html",
+        events=queries.organiser_events(current_organiser()),
+        now=utcnow(),
+    )
+
+
+@manage_bp.route("/events/new", methods=["GET", "POST"])
+@login_required
+def new_event() -> ResponseReturnValue:
+    form = EventForm()
+    return _save_event(form, None)
+
+
+@manage_bp.route("/events/<slug>", endpoint="event")
+@login_required
+def event_page(slug: str) -> ResponseReturnValue:
+    event = queries.get_managed_event(current_organiser(), slug)
+    return render_template(
+        "events/manage/event.html",
+        event=event,
+        form=ConfirmForm(),
+        public_url=url_for("events.detail", slug=event.slug),
+    )
+
+
+@manage_bp.route("/events/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit_event(slug: str) -> ResponseReturnValue:
+    event = queries.get_managed_event(current_organiser(), slug)
+    form = EventForm()
+    if request.method == "GET":
+        _fill_event_form(form, event)
+    return _save_event(form, event)
+
+
+def _state_change(slug: str, change: Any, done: str) -> ResponseReturnValue:
+    event = queries.get_managed_event(current_organiser(), slug)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            change(current_organiser(), event)
+        except ServiceError as err:
+            db.session.rollback()
+            messages = [str(m) for m in err.fields.values()] or [str(err.message)]
+            for message in messages:
+                flash(message, "error")
+            return redirect(url_for("events_manage.event", slug=slug))
+        flash(done, "success")
+    return redirect(url_for("events_manage.event", slug=slug))
+
+
+@manage_bp.route("/events/<slug>/publish", methods=["POST"])
+@login_required
+def publish(slug: str) -> ResponseReturnValue:
+    return _state_change(slug, services.publish_event, _("The event is published."))
+
+
+@manage_bp.route("/events/<slug>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(slug: str) -> ResponseReturnValue:
+    if request.method == "POST":
+        return _state_change(slug, services.cancel_event, _("The event is cancelled."))
+    event = queries.get_managed_event(current_organiser(), slug)
+    return render_template("events/manage/confirm_cancel.html", event=event, form=ConfirmForm())
+
+
+@manage_bp.route("/events/<slug>/delete", methods=["GET", "POST"])
+@login_required
+def delete(slug: str) -> ResponseReturnValue:
+    event = queries.get_managed_event(current_organiser(), slug)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        title = event.title
+        try:
+            services.delete_draft(current_organiser(), event)
+        except ServiceError as err:
+            db.session.rollback()
+            for message in [str(m) for m in err.fields.values()] or [str(err.message)]:
+                flash(message, "error")
+            return redirect(url_for("events_manage.event", slug=slug))
+        flash(_("The draft %(title)s was deleted.", title=title), "success")
+        return redirect(url_for("events_manage.index"))
+    return render_template("events/manage/confirm_delete.html", event=event, form=form)
+
+
+# --- the agenda ------------------------------------------------------------------------------
+
+
+def _session_dict(session: Session) -> dict[str, Any]:
+    """An existing session as the service takes it, unchanged."""
+    return {
+        "id": session.id,
+        "title": session.title,
+        "description": session.description,
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "room": session.room,
+        "capacity": session.capacity,
+        "speakers": list(session.speakers or []),
+    }
+
+
+def parse_speakers(text: str) -> list[dict[str, str]]:
+    """One speaker a line, "Name, Organisation" (the organisation may be left out)."""
+    speakers = []
+    for line in (text or "").splitlines():
+        name, _sep, organisation = line.partition(",")
+        if name.strip() or organisation.strip():
+            speakers.append({"name": name.strip(), "organisation": organisation.strip()})
+    return speakers
+
+
+def _speakers_text(speakers: list[dict[str, str]]) -> str:
+    return "\n".join(
+        f"{s['name']}, {s['organisation']}" if s.get("organisation") else s["name"]
+        for s in speakers or []
+    )
+
+
+def session_form_data(form: SessionForm) -> dict[str, Any]:
+    return {
+        "title": form.title.data or "",
+        "description": form.description.data or "",
+        "starts_at": form.starts_at.data or "",
+        "ends_at": form.ends_at.data or "",
+        "room": form.room.data or "",
+        "capacity": (form.capacity.data or "").strip() or None,
+        "speakers": parse_speakers(form.speakers.data),
+    }
+
+
+def _find_session(event: Event, session_id: int) -> Session:
+    session = next((s for s in event.sessions if s.id == session_id), None)
+    if session is None:
+        raise NotFound(_("There is no such session."))
+    return session
+
+
+def _save_session(event: Event, session: Session | None) -> ResponseReturnValue:
+    form = SessionForm()
+    if request.method == "GET" and session is not None:
+        tz = event.timezone
+        form.title.data = session.title
+        form.description.data = session.description
+        form.starts_at.data = _local_text(session.starts_at, tz)
+        form.ends_at.data = _local_text(session.ends_at, tz)
+        form.room.data = session.room
+        form.speakers.data = _speakers_text(session.speakers)
+        form.capacity.data = "" if session.capacity is None else str(session.capacity)
+    general: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        agenda = [_session_dict(s) for s in event.sessions]
+        data = session_form_data(form)
+        if session is None:
+            index = len(agenda)
+            agenda.append(data)
+        else:
+            index = next(i for i, s in enumerate(agenda) if s["id"] == session.id)
+            agenda[index] = {"id": session.id, **data}
+        try:
+            services.update_event(current_organiser(), event, {"sessions": agenda})
+        except ServiceError as err:
+            db.session.rollback()
+            prefix = f"sessions[{index}]."
+            mine = {k[len(prefix) :]: v for k, v in err.fields.items() if k.startswith(prefix)}
+            others = {k: v for k, v in err.fields.items() if not k.startswith(prefix)}
+            general = put_errors(form, mine, {}) + [str(v) for v in others.values()]
+            if not err.fields:
+                general.append(str(err.message))
+            status = err.status if err.status != 400 else 422
+        else:
+            flash(_("The agenda was saved."), "success")
+            return redirect(url_for("events_manage.event", slug=event.slug))
+    elif request.method == "POST":
+        status = 422
+    return (
+        render_template(
+            "events/manage/session_form.html",
+            form=form,
+            event=event,
+            session=session,
+            general_errors=general,
+            event_span=(event.starts_at, event.ends_at),
+        ),
+        status,
+    )
+
+
+@manage_bp.route("/events/<slug>/sessions/new", methods=["GET", "POST"])
+@login_required
+def new_session(slug: str) -> ResponseReturnValue:
+    event = queries.get_managed_event(current_organiser(), slug)
+    return _save_session(event, None)
+
+
+@manage_bp.route("/events/<slug>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_session(slug: str, session_id: int) -> ResponseReturnValue:
+    event = queries.get_managed_event(current_organiser(), slug)
+    return _save_session(event, _find_session(event, session_id))
+
+
+@manage_bp.route("/events/<slug>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_session(slug: str, session_id: int) -> ResponseReturnValue:
+    event = queries.get_managed_event(current_organiser(), slug)
+    session = _find_session(event, session_id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        agenda = [_session_dict(s) for s in event.sessions if s.id != session.id]
+        try:
+            services.update_event(current_organiser(), event, {"sessions": agenda})
+        except ServiceError as err:
+            db.session.rollback()
+            for message in [str(m) for m in err.fields.values()] or [str(err.message)]:
+                flash(message, "error")
+        else:
+            flash(_("The session was removed from the agenda."), "success")
+        return redirect(url_for("events_manage.event", slug=event.slug))
+    return render_template(
+        "events/manage/confirm_delete_session.html", event=event, session=session, form=form
+    )

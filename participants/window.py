@@ -1,0 +1,89 @@
+"""The registration window: when registration opens and closes, the state an event is in for
+registering, and what its page says about it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from core.db import db, utcnow
+from core.errors import ServiceError
+from events.models import Event
+from participants.models import Registration
+from participants.seats import (
+    seats_left,
+)
+
+
+class RegistrationClosed(ServiceError):
+    status = 409
+    code = "registration_closed"
+
+
+class EventCancelled(ServiceError):
+    status = 409
+    code = "event_cancelled"
+
+
+def opens_at(event: Event) -> datetime | None:
+    return event.registration_opens_at or event.published_at
+
+
+def closes_at(event: Event) -> datetime:
+    closes = event.registration_closes_at or event.starts_at
+    return min(closes, event.starts_at)
+
+
+def registration_state(event: Event, now: datetime | None = None) -> str:
+    """open, not_yet_open, closed, started, cancelled or draft."""
+    now = now or utcnow()
+    if event.status == "cancelled":
+        return "cancelled"
+    if event.status != "published":
+        return "draft"
+    if now >= event.starts_at:
+        return "started"
+    opens = opens_at(event)
+    if opens and now < opens:
+        return "not_yet_open"
+    if now >= closes_at(event):
+        return "closed"
+    return "open"
+
+
+STATE_MESSAGES = {
+    "cancelled": _l("The event is cancelled, so registration is closed."),
+    "draft": _l("The event is not published."),
+    "started": _l("The event has started, so registration is closed."),
+    "not_yet_open": _l("Registration has not opened yet."),
+    "closed": _l("Registration has closed."),
+}
+
+
+def registration_summary(event: Event) -> dict[str, Any]:
+    """What the event page says about registering: `state` (see registration_state), the
+    `message` when closed, `seats_left` (None without a limit; from the kept count) and how
+    many are `waitlisted` (one count of the waiting list alone)."""
+    state = registration_state(event)
+    waitlisted = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Registration.event_id == event.id, Registration.status == "waitlisted"
+        )
+    )
+    return {
+        "state": state,
+        "message": STATE_MESSAGES.get(state),
+        "seats_left": seats_left(event),
+        "waitlisted": waitlisted or 0,
+    }
+
+
+def ensure_open(event: Event) -> None:
+    state = registration_state(event)
+    if state == "open":
+        return
+    error = EventCancelled if state == "cancelled" else RegistrationClosed
+    raise error(STATE_MESSAGES[state])
