@@ -29,12 +29,14 @@ bp.context_processor(labels.template_labels)
 # --- public pages ----------------------------------------------------------------------------
 
 
+MAX_PAGE = 1_000_000  # as the API's ?page= (events/schemas.py)
 _PAGE_ARGS = ("kind", "format", "language", "lang_filter", "city", "target_group", "lang")
 
 
 def _event_list(past: bool) -> ResponseReturnValue:
     filters, notices = filters_with_notices(queries.EventFilters.parse, request.args)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    # A page number past any real list is the last page's neighbour, not a database overflow.
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     pagination = queries.list_public_events(
         past=past, filters=filters, page=page, per_page=current_app.config["EVENTS_PER_PAGE"]
     )

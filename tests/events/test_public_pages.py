@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from core.db import utcnow
 from events.services import cancel_event, create_event
 from tests.conftest import event_data
@@ -281,3 +283,12 @@ def test_demo_data_fills_the_pages_once(app, client):
         ).status_code
         == 302
     )
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "0", "99999999999999999999999"])
+def test_any_page_number_in_the_address_gives_a_page(client, make_event, page):
+    """A hand-edited ?page= never reaches the database as a number it cannot hold."""
+    make_event(title="Listad")
+    for path in ("/", "/past"):
+        response = client.get(f"{path}?page={page}")
+        assert response.status_code == 200, path
