@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.mail_render import MailDraft, mail_kind
 from core.outbox import queue_email
@@ -172,23 +172,24 @@ class RegistrationFacts:
         return self.status == "confirmed"
 
 
+# Subjects in the recipient's language (rendered inside force_locale by the worker).
+SUBJECTS = {
+    "confirmed": _l("Registration confirmed: %(title)s"),
+    "waitlisted": _l("You are on the waiting list: %(title)s"),
+    "promoted": _l("You have a seat: %(title)s"),
+    "cancelled": _l("Registration cancelled: %(title)s"),
+    "manage_link": _l("Your registration: %(title)s"),
+    "event_changed": _l("Changed time or place: %(title)s"),
+    "event_cancelled": _l("Cancelled: %(title)s"),
+}
+
+
 def _subject(kind: str, facts: Mapping[str, Any], title: str) -> str:
-    """The subject in the current (the recipient's) language."""
-    if kind == "confirmed":
-        return _("Registration confirmed: %(title)s", title=title)
-    if kind == "waitlisted":
-        return _("You are on the waiting list: %(title)s", title=title)
-    if kind == "promoted":
-        return _("You have a seat: %(title)s", title=title)
-    if kind == "cancelled":
-        return _("Registration cancelled: %(title)s", title=title)
-    if kind == "manage_link":
-        return _("Your registration: %(title)s", title=title)
-    if kind == "event_changed":
-        return _("Changed time or place: %(title)s", title=title)
-    if kind == "event_cancelled":
-        return _("Cancelled: %(title)s", title=title)
-    return str(facts["subject"])  # bulk_message: the organiser's own
+    """The subject in the current (the recipient's) language; a bulk message has the
+    organiser's own."""
+    if kind in SUBJECTS:
+        return str(SUBJECTS[kind]) % {"title": title}
+    return str(facts["subject"])
 
 
 @mail_kind(
