@@ -74,6 +74,9 @@ MAX_ERROR_LENGTH = 2000
 # --- queueing -------------------------------------------------------------------------------
 
 
+_INSERT = sa.insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+
+
 def queue_email(
     recipient: str,
     kind: str,
@@ -81,28 +84,38 @@ def queue_email(
     facts: Mapping[str, Any],
     *,
     attachments: list[dict[str, Any]] | None = None,
-) -> OutboxMessage:
+) -> int:
     """Add a message to the outbox, WITHOUT committing: it is sent only if the caller's
-    transaction commits. Nothing is rendered here: the worker writes it when it sends.
+    transaction commits. Nothing is rendered here: the worker writes it when it sends. Returns
+    the row's id.
 
     `kind` names the message (a kind registered with core.mail_render.mail_kind); `facts` is
     the snapshot it is written from, plain JSON (str, numbers, lists, dicts; datetimes as ISO
     text), taken now so that the message tells what was true when it was queued.
     `attachments` are ready files, dicts {"filename", "content_type", "data"}; a calendar
     part the kind builds itself from the facts at send.
-    """
-    message = OutboxMessage(
-        recipient=recipient.strip(),
-        kind=kind[:40],
-        language=language,
-        facts=dict(facts),
-        attachments=[attachment_row(a) for a in attachments or []],
-        status="queued",
-        attempts=0,
-        next_attempt_at=utcnow(),
+
+    One INSERT on the session's connection, at once (no ORM object: it sits on the
+    registration's hot path)."""
+    now = utcnow()
+    return (
+        db.session.connection()
+        .execute(
+            _INSERT,
+            {
+                "recipient": recipient.strip(),
+                "kind": kind[:40],
+                "language": language,
+                "facts": dict(facts),
+                "attachments": [attachment_row(a) for a in attachments or []],
+                "status": "queued",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            },
+        )
+        .scalar_one()
     )
-    db.session.add(message)
-    return message
 
 
 def rendered(message: OutboxMessage) -> RenderedMail:

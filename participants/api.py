@@ -26,7 +26,8 @@ from flask import Blueprint, Response, g
 
 from core.extensions import limiter, public_limit
 from core.operations import Reply, describe_path_parameter, operation, reply
-from events.queries import get_managed_event, get_public_event, require_manage
+from events.queries import get_managed_event, require_manage
+from events.records import public_event_record
 from events.schemas import at, event_summary
 from participants import queries, schemas, seats, services
 from participants.emails import manage_url
@@ -125,11 +126,16 @@ _NO_REGISTRATION = "No registration has this token."
 )
 @limiter.limit(public_limit)
 def register(slug: str, body: dict[str, Any]) -> Response:
-    event = get_public_event(slug)  # drafts and unknown slugs: 404
-    registration = services.register(event, body)
-    reason = registration.full_reason if registration.status == "waitlisted" else None
+    event = public_event_record(slug)  # drafts and unknown slugs: 404
+    registered = services.register(event, body)
     answer = schemas.RegistrationCreated(
-        **_view_fields(registration), token=registration.token, reason=reason or None
+        status=registered.status,
+        waitlist_position=registered.waitlist_position,
+        event=event_summary(registered.event),
+        sessions=[schemas.SessionRef(id=s.id, title=s.title) for s in registered.sessions],
+        manage_url=manage_url(registered),
+        token=registered.token,
+        reason=registered.full_reason,
     )
     return reply(answer, 201, {"Location": answer.manage_url})
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
 from events.models import Event, Session
+from events.records import EventRecord
 
 REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
 
@@ -90,3 +93,28 @@ class Registration(db.Model):
         calendar entry (/r/<token>/calendar.ics and the invitations) and the online link:
         confirmed only, never waitlisted or cancelled."""
         return self.status == "confirmed"
+
+
+@dataclass
+class Registered:
+    """What register() wrote: the registration's own fields, the event as read under its lock
+    and the chosen sessions (records: events.records), why a waitlisted person waits and their
+    place in the queue. `db.session.get(Registration, registered.id)` loads the row itself."""
+
+    id: int
+    token: str
+    status: str
+    name: str
+    email: str
+    language: str
+    target_group: str
+    event: EventRecord
+    sessions: list[Any]  # session rows (events.records)
+    full_reason: str | None = None
+    waitlist_position: int | None = None
+
+    @property
+    def event_id(self) -> int:
+        return self.event.id
+
+    holds_place = Registration.holds_place

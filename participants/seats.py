@@ -28,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.db import db, write_transaction
 from core.errors import NotFound
 from events.models import Event, EventTargetGroup, Session, bump_version
+from events.records import EventRecord
 from participants import emails
 from participants.models import Registration, registration_session
 
@@ -64,6 +65,45 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
+_LOCK = (
+    sa.update(Event.__table__)
+    .where(Event.__table__.c.id == sa.bindparam("p_event"))
+    .values(version=Event.__table__.c.version + 1, updated_at=Event.__table__.c.updated_at)
+    .returning(*Event.__table__.c)
+)
+_GROUP_SEATS = sa.select(EventTargetGroup.__table__).where(
+    EventTargetGroup.__table__.c.event_id == sa.bindparam("p_event"),
+    EventTargetGroup.__table__.c.code == sa.bindparam("p_code"),
+)
+_SESSION_SEATS = (
+    sa.select(Session.__table__)
+    .where(
+        Session.__table__.c.event_id == sa.bindparam("p_event"),
+        Session.__table__.c.id.in_(sa.bindparam("p_ids", expanding=True)),
+    )
+    .order_by(Session.__table__.c.starts_at, Session.__table__.c.id)
+)
+
+
+def lock_seats(event_id: int, target_group: str, session_ids: list[int]) -> EventRecord:
+    """lock_event() without the ORM, for one registration: the lock and the event's row read
+    afresh in one UPDATE ... RETURNING, then the kept counts of this target group and these
+    sessions (a statement after the lock, so on PostgreSQL it sees the last holder's commit).
+    The record's target_groups and sessions are only those (the group's row is missing when
+    the event has none for it). NotFound when the event is gone."""
+    connection = db.session.connection()
+    row = connection.execute(_LOCK, {"p_event": event_id}).mappings().one_or_none()
+    if row is None:
+        raise NotFound(_l("There is no such event."))
+    groups = connection.execute(_GROUP_SEATS, {"p_event": event_id, "p_code": target_group})
+    sessions = (
+        connection.execute(_SESSION_SEATS, {"p_event": event_id, "p_ids": session_ids}).all()
+        if session_ids
+        else []
+    )
+    return EventRecord(row, groups.all(), sessions)
+
+
 @dataclass
 class Taken:
     """Confirmed seats of one event: in all, per target group and per session."""
@@ -94,52 +134,73 @@ def taken_seats(event: Event) -> Taken:
     )
 
 
+_event = Event.__table__
+_groups = EventTargetGroup.__table__
+_sessions = Session.__table__
+
+# The counts' statements, built once (they run on every registration). Bind names differ from
+# the columns' (an UPDATE reserves those).
+_EVENT_COUNT = (
+    sa.update(_event)
+    .where(_event.c.id == sa.bindparam("p_event"))
+    .values(
+        confirmed_count=_event.c.confirmed_count + sa.bindparam("p_delta"),
+        updated_at=_event.c.updated_at,  # a seat is not an edit of the event
+    )
+)
+_ROW_COUNTS = {
+    key: sa.update(table)
+    .where(
+        table.c.event_id == sa.bindparam("p_event"),
+        table.c[key].in_(sa.bindparam("p_keys", expanding=True)),
+    )
+    .values(confirmed_count=table.c.confirmed_count + sa.bindparam("p_delta"))
+    for table, key in ((_groups, "code"), (_sessions, "id"))
+}
+
+
+def write_counts(
+    event_id: int,
+    seats: int = 0,
+    groups: Mapping[str, int] | None = None,
+    sessions: Mapping[int, int] | None = None,
+) -> None:
+    """Add `seats` to the event's count, groups[code] to a target group's, sessions[id] to a
+    session's, in the database alone. Call under the event's lock, in the transaction that
+    makes the change. One UPDATE of the event row always (whatever changes a count changes what
+    the event's pages show), one per other table and distinct delta."""
+    connection = db.session.connection()
+    connection.execute(_EVENT_COUNT, {"p_event": event_id, "p_delta": seats})
+    for key, deltas in (("code", groups or {}), ("id", sessions or {})):
+        by_delta: dict[int, list[object]] = defaultdict(list)
+        for row_key, delta in deltas.items():
+            if delta:
+                by_delta[delta].append(row_key)
+        for delta, keys in by_delta.items():
+            connection.execute(
+                _ROW_COUNTS[key], {"p_event": event_id, "p_keys": keys, "p_delta": delta}
+            )
+
+
 def shift(
     event: Event,
     seats: int = 0,
     groups: Mapping[str, int] | None = None,
     sessions: Mapping[int, int] | None = None,
 ) -> None:
-    """The one place the kept counts are written: add `seats` to the event's, groups[code] to
-    a target group's, sessions[id] to a session's. Call under lock_event(), in the transaction
-    that makes the change. One UPDATE of the event row always (whatever changes a count changes
-    what the event's pages show), one per other table and distinct delta; the loaded objects
-    are given the new values without being marked changed (Event.updated_at stays)."""
-    event_table = Event.__table__
-    db.session.execute(
-        sa.update(event_table)
-        .where(event_table.c.id == event.id)
-        .values(
-            confirmed_count=event_table.c.confirmed_count + seats,
-            updated_at=event_table.c.updated_at,  # a seat is not an edit of the event
-        )
-    )
+    """The one place the kept counts of a loaded event change: write_counts(), and the loaded
+    objects given the new values without being marked changed (Event.updated_at stays)."""
+    groups, sessions = groups or {}, sessions or {}
+    write_counts(event.id, seats, groups, sessions)
     set_committed_value(event, "confirmed_count", event.confirmed_count + seats)
-    _shift_rows(EventTargetGroup.__table__, "code", event, groups or {}, event.target_groups)
-    _shift_rows(Session.__table__, "id", event, sessions or {}, event.sessions)
-
-
-def _shift_rows(
-    table: sa.Table,
-    key: str,
-    event: Event,
-    deltas: Mapping[object, int],
-    loaded: Iterable[EventTargetGroup | Session],
-) -> None:
-    by_delta: dict[int, list[object]] = defaultdict(list)
-    for row_key, delta in deltas.items():
-        if delta:
-            by_delta[delta].append(row_key)
-    for delta, keys in by_delta.items():
-        db.session.execute(
-            sa.update(table)
-            .where(table.c.event_id == event.id, table.c[key].in_(keys))
-            .values(confirmed_count=table.c.confirmed_count + delta)
-        )
-    for row in loaded:
-        delta = deltas.get(getattr(row, key), 0)
-        if delta:
-            set_committed_value(row, "confirmed_count", row.confirmed_count + delta)
+    for rows, key, deltas in (
+        (event.target_groups, "code", groups),
+        (event.sessions, "id", sessions),
+    ):
+        for row in rows:
+            delta = deltas.get(getattr(row, key), 0)
+            if delta:
+                set_committed_value(row, "confirmed_count", row.confirmed_count + delta)
 
 
 def apply(

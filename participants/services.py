@@ -21,9 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db, utcnow, write_transaction
 from core.errors import Conflict, ValidationError
 from events.models import Event
+from events.records import EventRecord
 from events.services import event_cancelled, event_rescheduled, groups_admitted, seats_added
 from participants import emails
-from participants.models import Organisation, Registration
+from participants.models import Organisation, Registered, Registration, registration_session
 from participants.parsing import RegistrationInput, parse_registration, parse_sessions
 from participants.queries import active_registrations
 from participants.seats import (
@@ -31,11 +32,13 @@ from participants.seats import (
     apply,
     full_reason,
     lock_event,
+    lock_seats,
     promote_from_waitlist,
     recount_groups,
     shift,
     taken_seats,
     waitlist_position,
+    write_counts,
 )
 from participants.window import (
     STATE_MESSAGES,
@@ -82,18 +85,30 @@ def _active_registration_query(event_id: int, email: str) -> sa.Select:
     )
 
 
-def _active_registration(event: Event, email: str) -> Registration | None:
-    return db.session.scalar(_active_registration_query(event.id, email))
+def _active_registration(event_id: int, email: str) -> Registration | None:
+    return db.session.scalar(_active_registration_query(event_id, email))
+
+
+_registration = Registration.__table__
+_BEFORE_THE_LOCK = sa.select(
+    sa.select(Organisation.__table__.c.id)
+    .where(Organisation.__table__.c.key == sa.bindparam("p_key"))
+    .scalar_subquery(),
+    sa.select(_registration.c.id)
+    .where(
+        _registration.c.event_id == sa.bindparam("p_event"),
+        _registration.c.email == sa.bindparam("p_email"),
+        _registration.c.status != "cancelled",
+    )
+    .scalar_subquery(),
+)
 
 
 def _before_the_lock(event_id: int, data: RegistrationInput) -> tuple[int | None, int | None]:
     """(the organisation's id, the id of this address's active registration), each None when
     there is none: both looked up in one statement, before the event's lock."""
-    organisation = sa.select(Organisation.id).where(Organisation.key == _organisation_key(data))
-    existing = _active_registration_query(event_id, data.email).with_only_columns(Registration.id)
-    row = db.session.execute(
-        sa.select(organisation.scalar_subquery(), existing.scalar_subquery())
-    ).one()
+    params = {"p_key": _organisation_key(data), "p_event": event_id, "p_email": data.email}
+    row = db.session.connection().execute(_BEFORE_THE_LOCK, params).one()
     return row[0], row[1]
 
 
@@ -137,18 +152,25 @@ def _already_registered(existing: Registration) -> AlreadyRegistered:
     )
 
 
-def register(event: Event, data: Mapping[str, Any], *, by_organiser: bool = False) -> Registration:
+_INSERT_REGISTRATION = sa.insert(Registration.__table__).returning(Registration.__table__.c.id)
+_INSERT_SESSIONS = sa.insert(registration_session)
+
+
+def register(
+    event: Event | EventRecord, data: Mapping[str, Any], *, by_organiser: bool = False
+) -> Registered:
     """Register a person: confirmed when there is room, otherwise waitlisted.
 
     An organiser adding someone by hand (a speaker, say) is not bound by the registration
     window or the admitted target groups, but is bound by the seats.
 
     Only what decides a seat runs under the event's lock. Before it: parsing, the
-    organisation (looked up, or inserted in a transaction of its own), the check for an
-    address already registered, and the calendar file when a seat looks free. Under it: the
-    kept counts read with the event, the decision, the inserts, the counts changed, the
-    outbox row, the commit. The unique index on active addresses catches a twin that got in
-    between the check and the lock."""
+    organisation (looked up, or inserted in a transaction of its own) and the check for an
+    address already registered. Under it: the lock with the event's row, the kept counts of
+    the person's group and sessions, the decision, the inserts, the counts changed, the outbox
+    row, the commit; each one prepared Core statement (lock_seats, write_counts, queue_email).
+    The unique index on active addresses catches a twin that got in between the check and the
+    lock."""
     # A closed form says so before it asks for any field to be corrected.
     if event.status == "cancelled":
         raise EventCancelled(STATE_MESSAGES["cancelled"])
@@ -164,45 +186,74 @@ def register(event: Event, data: Mapping[str, Any], *, by_organiser: bool = Fals
     if organisation_id is None:
         organisation_id = _add_organisation(parsed)
     with write_transaction():
-        event = lock_event(event_id)
-        if event.status == "cancelled":
+        locked = lock_seats(event_id, parsed.target_group, parsed.session_ids)
+        if locked.status == "cancelled":
             raise EventCancelled(STATE_MESSAGES["cancelled"])
         if not by_organiser:
-            ensure_open(event)
-        sessions = [s for s in event.sessions if s.id in parsed.session_ids]
-        reason = full_reason(event, taken_seats(event), parsed.target_group, sessions)
-        registration = Registration(
-            event=event,
-            organisation_id=organisation_id,
-            token=token,
-            name=parsed.name,
-            email=parsed.email,
-            target_group=parsed.target_group,
-            role=parsed.role,
-            language=parsed.language,
-            needs=parsed.needs,
-            consent_future_invitations=parsed.consent_future_invitations,
-            status="waitlisted" if reason else "confirmed",
-            added_by_organiser=by_organiser,
-            sessions=sessions,
-        )
-        db.session.add(registration)
+            ensure_open(locked)
+        if len(locked.sessions) != len(parsed.session_ids):  # one was deleted meanwhile
+            raise ValidationError({"sessions": _l("Choose sessions from the event's agenda.")})
+        reason = full_reason(locked, taken_seats(locked), parsed.target_group, locked.sessions)
+        status = "waitlisted" if reason else "confirmed"
+        connection = db.session.connection()
         try:
-            db.session.flush()
+            registration_id = connection.execute(
+                _INSERT_REGISTRATION,
+                {
+                    "event_id": event_id,
+                    "organisation_id": organisation_id,
+                    "token": token,
+                    "name": parsed.name,
+                    "email": parsed.email,
+                    "target_group": parsed.target_group,
+                    "role": parsed.role,
+                    "language": parsed.language,
+                    "needs": parsed.needs,
+                    "consent_future_invitations": parsed.consent_future_invitations,
+                    "status": status,
+                    "added_by_organiser": by_organiser,
+                    "created_at": utcnow(),
+                },
+            ).scalar_one()
         except IntegrityError:  # the unique index: a twin registered since the check
             db.session.rollback()
-            existing = _active_registration(event, parsed.email)
+            existing = _active_registration(event_id, parsed.email)
             if existing is None:
                 raise
             raise _already_registered(existing) from None
-        registration.full_reason = reason
-        if registration.status == "confirmed":
-            apply(event, registration, +1)
-            emails.confirmed(registration)
+        if parsed.session_ids:
+            connection.execute(
+                _INSERT_SESSIONS,
+                [{"registration_id": registration_id, "session_id": i} for i in parsed.session_ids],
+            )
+        registered = Registered(
+            id=registration_id,
+            token=token,
+            status=status,
+            name=parsed.name,
+            email=parsed.email,
+            language=parsed.language,
+            target_group=parsed.target_group,
+            event=locked.with_agenda(event.target_groups, event.sessions),
+            sessions=locked.sessions,
+            full_reason=reason,
+        )
+        if status == "confirmed":
+            write_counts(
+                event_id,
+                +1,
+                {parsed.target_group: +1} if locked.target_groups else {},
+                {session_id: +1 for session_id in parsed.session_ids},
+            )
+            emails.confirmed(registered)
         else:
-            emails.waitlisted(registration, waitlist_position(registration))
+            registered.waitlist_position = waitlist_position(registered)
+            emails.waitlisted(registered, registered.waitlist_position)
         db.session.commit()
-    return registration
+    # The counts were changed by Core statements: objects this session loaded before (the
+    # caller's event) would show them as they were.
+    db.session.expire_all()
+    return registered
 
 
 def cancel(registration: Registration, *, by_organiser: bool = False) -> Registration:

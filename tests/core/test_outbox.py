@@ -78,7 +78,9 @@ def queue(count: int = 1, **overrides: Any) -> list[OutboxMessage]:
             )
         )
     db.session.commit()
-    return messages
+    queued = [db.session.get(OutboxMessage, message_id) for message_id in messages]
+    db.session.commit()  # ends the read, so later reads see what the workers did
+    return queued
 
 
 def rows() -> list[OutboxMessage]:
@@ -169,7 +171,9 @@ def test_email_is_rendered_in_the_persons_language(app: Flask, tmp_path: Path) -
     with app.test_request_context("/?lang=en"):
         assert str(get_locale()) == "en"
         for language, day in expected.items():
-            message = rendered(queue_email("p@example.se", "when", language, facts))
+            message = rendered(
+                db.session.get(OutboxMessage, queue_email("p@example.se", "when", language, facts))
+            )
             assert message.body_text.strip() == day, f"{language}: {day!r} ({rule})"
             assert f'<html lang="{language}">' in message.body_html
             assert f"<p>{day}</p>" in message.body_html

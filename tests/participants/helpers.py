@@ -12,8 +12,15 @@ from flask import current_app
 from core.db import db
 from core.models import OutboxMessage
 from core.outbox import rendered
+from participants.models import Registration
 
 TABLES = ("registration", "organisation", "outbox_message", "registration_session")
+
+
+def as_stored(registered: Any) -> Registration:
+    """The registration that register() wrote, loaded as stored (register answers with a plain
+    record of it: participants.models.Registered)."""
+    return db.session.get(Registration, registered.id, populate_existing=True)
 
 
 def person(n: int | str = 1, **overrides: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from core.db import db
 from participants import queries, services
 from participants.models import Registration
 from tests.conftest import event_data
-from tests.participants.helpers import person, sessions_for
+from tests.participants.helpers import as_stored, person, sessions_for
 
 HEADERS = [
     "Name",
@@ -51,14 +51,20 @@ def helsinki_event(make_event):
         sessions=sessions_for(start, None, None),
     )
     first, second = (s.id for s in event.sessions)
-    a = services.register(
-        event,
-        person(
-            1,
-            organisation={"name": "Helsingin kaupunki", "org_number": "0201256-6", "country": "FI"},
-            sessions=[first, second],
-            needs="Vegetarian",
-        ),
+    a = as_stored(
+        services.register(
+            event,
+            person(
+                1,
+                organisation={
+                    "name": "Helsingin kaupunki",
+                    "org_number": "0201256-6",
+                    "country": "FI",
+                },
+                sessions=[first, second],
+                needs="Vegetarian",
+            ),
+        )
     )
     services.register(
         event,

@@ -13,7 +13,7 @@ from core.auth import create_organiser
 from core.db import db
 from participants import services
 from participants.models import Registration
-from tests.participants.helpers import Mail, outbox, person, row_counts
+from tests.participants.helpers import Mail, as_stored, outbox, person, row_counts
 
 
 @pytest.fixture
@@ -335,7 +335,7 @@ def _bulk() -> list[Mail]:
 
 def test_message_goes_to_each_matching_registrant_once(signed_in, make_event):
     event = make_event(capacity=2)
-    a = services.register(event, person(1, language="fi"))
+    a = as_stored(services.register(event, person(1, language="fi")))
     services.register(event, person(2, target_group="supplier"))
     services.register(event, person(3))  # waitlisted
     gone = services.register(event, person(4))

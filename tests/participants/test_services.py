@@ -14,7 +14,7 @@ from events.services import cancel_event, update_event
 from participants import queries, seats, services, window
 from participants.models import Organisation, Registration
 from tests.conftest import event_data
-from tests.participants.helpers import outbox, person, row_counts, sessions_for
+from tests.participants.helpers import as_stored, outbox, person, row_counts, sessions_for
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +52,7 @@ def reg(event, n, **overrides) -> Registration:
 def test_valid_organisation_numbers_are_stored_normalised(make_event, given, country, stored):
     event = make_event()
     organisation = {"name": "Organisationen", "org_number": given, "country": country}
-    registration = reg(event, 1, organisation=organisation)
+    registration = as_stored(reg(event, 1, organisation=organisation))
     assert registration.organisation.org_number == stored
     assert registration.organisation.country == country
 
@@ -94,8 +94,10 @@ def test_the_personal_identity_number_message_explains_why(make_event):
 
 def test_one_organisation_row_per_number(make_event):
     event = make_event()
-    a = reg(event, 1)
-    b = reg(event, 2, organisation={"name": "Stockholm stad (typo)", "org_number": "2120000142"})
+    a = as_stored(reg(event, 1))
+    b = as_stored(
+        reg(event, 2, organisation={"name": "Stockholm stad (typo)", "org_number": "2120000142"})
+    )
     assert a.organisation_id == b.organisation_id
     assert db.session.query(Organisation).count() == 1
 
@@ -299,7 +301,7 @@ def test_an_organiser_adds_a_speaker_outside_the_window_but_not_beyond_the_seats
         event, person("s", target_group="other"), by_organiser=True
     )  # a group the form does not offer
     assert speaker.status == "waitlisted"
-    assert speaker.added_by_organiser
+    assert as_stored(speaker).added_by_organiser
 
 
 # --- the registration window -------------------------------------------------------------------
@@ -361,7 +363,7 @@ def test_a_draft_takes_no_registrations(make_event):
 
 def test_check_in_only_for_confirmed_and_undo(make_event):
     event = make_event(capacity=1)
-    confirmed, waiting = reg(event, 1), reg(event, 2)
+    confirmed, waiting = as_stored(reg(event, 1)), as_stored(reg(event, 2))
     services.check_in(confirmed)
     assert confirmed.attended_at is not None
     with pytest.raises(ValidationError):

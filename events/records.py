@@ -1,0 +1,80 @@
+"""An event read for one request without the ORM: its row, its target groups and its sessions as
+plain records with the models' attribute names, in three small prepared statements.
+
+The registration reads the event this way (participants.services.register): building ORM
+objects for an event and its agenda cost more than the rest of a registration together. A
+record is read-only and belongs to the request that read it; whatever decides a seat is read
+again under the event's lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from core.db import db
+from core.errors import NotFound
+from events.models import Event, EventTargetGroup, Session
+
+_event = Event.__table__
+_groups = EventTargetGroup.__table__
+_sessions = Session.__table__
+
+_BY_SLUG = sa.select(_event).where(_event.c.slug == sa.bindparam("slug"))
+_GROUPS = (
+    sa.select(_groups)
+    .where(_groups.c.event_id == sa.bindparam("event_id"))
+    .order_by(_groups.c.code)
+)
+_SESSIONS = (
+    sa.select(_sessions)
+    .where(_sessions.c.event_id == sa.bindparam("event_id"))
+    .order_by(_sessions.c.starts_at, _sessions.c.id)
+)
+
+
+class EventRecord:
+    """An event's columns as attributes (``record.title``), with `target_groups` and `sessions`
+    as rows (``group.code``, ``session.capacity``) and the model's own small properties."""
+
+    __slots__ = ("_values", "target_groups", "sessions")
+
+    def __init__(
+        self, values: Mapping[str, Any], target_groups: Sequence[Any], sessions: Sequence[Any]
+    ) -> None:
+        self._values = dict(values)
+        self.target_groups = list(target_groups)
+        self.sessions = list(sessions)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def with_agenda(self, target_groups: Sequence[Any], sessions: Sequence[Any]) -> EventRecord:
+        """The same columns with other target groups and sessions."""
+        return EventRecord(self._values, target_groups, sessions)
+
+    # The model's definitions, shared rather than written twice.
+    has_venue = Event.has_venue
+    target_group_codes = Event.target_group_codes
+    quota_for = Event.quota_for
+
+
+def public_event_record(slug: str) -> EventRecord:
+    """The published or cancelled event with this slug, as a record; NotFound for none and for a
+    draft (drafts do not exist for the public)."""
+    connection = db.session.connection()
+    row = connection.execute(_BY_SLUG, {"slug": slug}).mappings().one_or_none()
+    if row is None or row["status"] == "draft":
+        raise NotFound(_l("There is no such event."))
+    params = {"event_id": row["id"]}
+    return EventRecord(
+        row,
+        connection.execute(_GROUPS, params).all(),
+        connection.execute(_SESSIONS, params).all(),
+    )
