@@ -14,7 +14,7 @@ from tests.conftest import event_data
 
 def _titles(html: str) -> list[str]:
     """The event titles listed on a list page, in order."""
-    return re.findall(r'<h[23]><a href="/events/[^"]+">([^<]+)</a></h[23]>', html)
+    return re.findall(r'<h[23][^>]*><a href="/events/[^"]+">([^<]+)</a></h[23]>', html)
 
 
 def _when(days: int, hour: int = 8) -> tuple[str, str]:
