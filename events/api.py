@@ -18,6 +18,7 @@ from flask import Blueprint, Response, g, request
 from core.operations import Reply, describe_path_parameter, operation, reply
 from core.urls import external_url
 from events import queries, schemas, services
+from events.content import translations_out
 from events.models import Event, Session
 from events.schemas import at, summary_fields
 
@@ -25,7 +26,7 @@ bp = Blueprint("events_api", __name__, url_prefix="/api/v1")
 
 describe_path_parameter("slug", "The event's URL name.", type="string", pattern="^[a-z0-9-]+$")
 
-_LIST_ARGS = ("past", "per_page", "kind", "format", "language", "city", "target_group")
+_LIST_ARGS = ("past", "per_page", "kind", "format", "language", "city", "target_group", "q", "lang")
 
 
 # --- serialising -----------------------------------------------------------------------------
@@ -37,6 +38,7 @@ def _list_fields(event: Event) -> dict[str, Any]:
         "target_groups": [
             schemas.TargetGroup(code=tg.code, quota=tg.quota) for tg in event.target_groups
         ],
+        "translations": translations_out(event),
     }
 
 
@@ -50,6 +52,7 @@ def session(session: Session, event: Event) -> schemas.Session:
         id=session.id,
         title=session.title,
         description=session.description,
+        translations=translations_out(session, event.language),
         starts_at=at(session.starts_at, event),
         ends_at=at(session.ends_at, event),
         room=session.room,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from core.db import utcnow
 from core.urls import external_url
+from events.content import localized
 from events.facts import EventFacts, SessionFacts
 from events.models import Event, EventTargetGroup, Session, local
 
@@ -77,6 +78,12 @@ def event_location(event: EventLike) -> str:
     return venue
 
 
+def _text(item: EventLike | SessionLike, field: str) -> str:
+    """The title or description in the page's language (?lang=, Accept-Language) where the
+    event has it, else its own; a snapshot (events.facts) already holds the reader's."""
+    return localized(item, field).text
+
+
 def _zone_aware(moment: datetime, event: EventLike) -> datetime:
     # zoneinfo-aware values make icalendar write TZID=<the event's zone> and its VTIMEZONE.
     return local(moment, event)
@@ -122,16 +129,17 @@ def _event_vevent(
     extra_description: str = "",
 ):
     vevent = _base_vevent(event, uid=uid, sequence=sequence, status=status, stamp=stamp)
-    summary = event.title
+    title = _text(event, "title")
+    summary = title
     if status == "CANCELLED":
-        summary = _("Cancelled: %(title)s", title=event.title)
+        summary = _("Cancelled: %(title)s", title=title)
     vevent.add("summary", summary)
     vevent.add("dtstart", _zone_aware(event.starts_at, event))
     vevent.add("dtend", _zone_aware(event.ends_at, event))
     vevent.add("location", event_location(event))
     description = "\n\n".join(
         part
-        for part in (event.description.strip(), extra_description, event_page_url(event))
+        for part in (_text(event, "description").strip(), extra_description, event_page_url(event))
         if part
     )
     vevent.add("description", description)
@@ -143,7 +151,7 @@ def _session_vevent(event: EventLike, session: SessionLike, *, sequence: int, st
     vevent = _base_vevent(
         event, uid=session_uid(session), sequence=sequence, status=status, stamp=stamp
     )
-    summary = f"{session.title} – {event.title}"
+    summary = f"{_text(session, 'title')} – {_text(event, 'title')}"
     if status == "CANCELLED":
         summary = _("Cancelled: %(title)s", title=summary)
     vevent.add("summary", summary)
@@ -154,7 +162,7 @@ def _session_vevent(event: EventLike, session: SessionLike, *, sequence: int, st
         location = f"{session.room}, {location}"
     vevent.add("location", location)
     speakers = _speakers_text(session)
-    lines = [session.description.strip()]
+    lines = [_text(session, "description").strip()]
     if speakers:
         lines.append(_("Speakers: %(names)s", names=speakers))
     lines.append(event_page_url(event))
@@ -257,7 +265,7 @@ def event_calendar(
     stamp = utcnow().replace(microsecond=0)
     status = _status(event, method)
     sequence = event.sequence or 0
-    cal = _new_calendar(method, event.title)
+    cal = _new_calendar(method, _text(event, "title"))
 
     if method == "PUBLISH":
         if uid is not None or attendee is not None:
@@ -281,7 +289,8 @@ def event_calendar(
     if chosen:
         tz_lines = [
             f"{_zone_aware(s.starts_at, event):%Y-%m-%d %H:%M}–"
-            f"{_zone_aware(s.ends_at, event):%H:%M} {s.title}" + (f" ({s.room})" if s.room else "")
+            f"{_zone_aware(s.ends_at, event):%H:%M} {_text(s, 'title')}"
+            + (f" ({s.room})" if s.room else "")
             for s in chosen
         ]
         agenda = _("Your sessions:") + "\n" + "\n".join(tz_lines)

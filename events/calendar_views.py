@@ -30,11 +30,13 @@ def event_ics(slug: str) -> Response:
 
 @bp.route("/calendar.ics")
 def feed() -> Response:
-    """The subscribable feed: ?target_group=<code> and ?lang=<sv|en|fi> (the event's language)
-    narrow it; unknown values are ignored."""
+    """The subscribable feed, its titles and descriptions in the language asked (?lang=, else
+    Accept-Language, as every page; the event's own text where it has none in that language):
+    ?target_group=<code> and ?language=<sv|en|fi> (the language spoken at the event) narrow it;
+    unknown values are ignored."""
     target_group = request.args.get("target_group")
     target_group = target_group if target_group in TARGET_GROUPS else None
-    language = request.args.get("lang")
+    language = request.args.get("language")
     language = language if language in LANGUAGES else None
     events = list(db.session.scalars(feed_query(target_group, language)))
     name = current_app.config.get("ORGANISATION_NAME") or "Mötesplats"

@@ -13,6 +13,7 @@ from core.auth import create_organiser, find_organiser
 from core.db import db, utcnow
 from core.errors import ServiceError
 from core.models import Organiser
+from events.demo_texts import with_translations
 from events.models import TARGET_GROUPS, Event
 from events.services import create_event
 
@@ -335,7 +336,7 @@ def demo_data_command(if_empty: bool) -> None:
         return
     organiser, created = demo_organiser()
     try:
-        events = [create_event(organiser, build()) for build in DEMO_EVENTS]
+        events = [create_event(organiser, with_translations(build())) for build in DEMO_EVENTS]
     except ServiceError as err:
         db.session.rollback()
         detail = "; ".join(f"{k}: {v}" for k, v in err.fields.items()) or str(err.message)

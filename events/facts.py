@@ -1,8 +1,10 @@
 """An event and its sessions as plain facts: what an email or a calendar part needs to know of
 them, taken in the transaction that queues a message and kept as JSON in its outbox row.
 
-`event_facts(event)` / `session_facts(session)` take the snapshot (JSON: datetimes as ISO
-text); `EventFacts.from_json` / `SessionFacts.from_json` give it back as objects with the same
+`event_facts(event, language)` / `session_facts(session, language)` take the snapshot (JSON:
+datetimes as ISO text), the title and description in the reader's language where the event has
+them and in its own otherwise (events.content.localized; `title_lang` and `description_lang`
+say which); `EventFacts.from_json` / `SessionFacts.from_json` give it back as objects with the same
 attribute names as the models, so the email templates and events.calendar read either.
 """
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from events.content import localized
 from events.models import Event, Session
 
 
@@ -33,6 +36,8 @@ class SessionFacts:
     room: str = ""
     description: str = ""
     speakers: list[dict[str, str]] = field(default_factory=list)
+    title_lang: str = ""  # the language the title is written in ("" in older snapshots)
+    description_lang: str = ""
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SessionFacts:
@@ -44,6 +49,8 @@ class SessionFacts:
             room=data.get("room") or "",
             description=data.get("description") or "",
             speakers=list(data.get("speakers") or []),
+            title_lang=data.get("title_lang") or "",
+            description_lang=data.get("description_lang") or "",
         )
 
 
@@ -68,6 +75,8 @@ class EventFacts:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     sessions: list[SessionFacts] = field(default_factory=list)  # the agenda, when kept
+    title_lang: str = ""  # the language the title is written in ("" in older snapshots)
+    description_lang: str = ""
 
     @property
     def has_venue(self) -> bool:
@@ -94,16 +103,32 @@ class EventFacts:
             target_group_codes=list(data.get("target_group_codes") or []),
             created_at=_moment(data.get("created_at")),
             updated_at=_moment(data.get("updated_at")),
+            title_lang=data.get("title_lang") or "",
+            description_lang=data.get("description_lang") or "",
         )
 
 
-def event_facts(event: Event) -> dict[str, Any]:
-    """The event as the snapshot keeps it (not its online link: that goes only to the people
-    who may have it, see participants.emails)."""
+def _texts(item: Event | Session, language: str | None) -> dict[str, str]:
+    """Title and description in language (the own language when None), with their languages."""
+    locale = language or (item.language if isinstance(item, Event) else item.event.language)
+    title, title_lang = localized(item, "title", locale)
+    description, description_lang = localized(item, "description", locale)
+    return {
+        "title": title,
+        "title_lang": title_lang,
+        "description": description or "",
+        "description_lang": description_lang,
+    }
+
+
+def event_facts(event: Event, language: str | None = None) -> dict[str, Any]:
+    """The event as the snapshot keeps it, its texts in `language` (the recipient's) where it
+    has them (not its online link: that goes only to the people who may have it, see
+    participants.emails)."""
     return {
         "id": event.id,
         "slug": event.slug,
-        "title": event.title,
+        **_texts(event, language),
         "kind": event.kind,
         "format": event.format,
         "timezone": event.timezone,
@@ -111,7 +136,6 @@ def event_facts(event: Event) -> dict[str, Any]:
         "ends_at": event.ends_at.isoformat(),
         "status": event.status,
         "sequence": event.sequence or 0,
-        "description": event.description or "",
         "venue_name": event.venue_name or "",
         "venue_address": event.venue_address or "",
         "venue_city": event.venue_city or "",
@@ -122,13 +146,13 @@ def event_facts(event: Event) -> dict[str, Any]:
     }
 
 
-def session_facts(session: Session) -> dict[str, Any]:
+def session_facts(session: Session, language: str | None = None) -> dict[str, Any]:
+    """The session as the snapshot keeps it, its texts in `language` as event_facts."""
     return {
         "id": session.id,
-        "title": session.title,
+        **_texts(session, language),
         "starts_at": session.starts_at.isoformat(),
         "ends_at": session.ends_at.isoformat(),
         "room": session.room or "",
-        "description": session.description or "",
         "speakers": list(session.speakers or []),
     }

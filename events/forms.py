@@ -15,7 +15,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.widgets import DateTimeLocalInput, NumberInput, URLInput
 
 from core.pages import MarkRequired
-from events.models import TARGET_GROUPS
+from events.models import LANGUAGES, TARGET_GROUPS
 
 try:
     from wtforms import SelectChoice
@@ -41,9 +41,81 @@ def _number_field(label: Any) -> StringField:
     return StringField(label, widget=NumberInput(min=0))
 
 
-class EventForm(FlaskForm):
+# The texts in the languages other than the event's own: title_<lang> and description_<lang>,
+# shown as a fieldset per language (translation_fieldsets) and sent as `translations`.
+TRANSLATION_LEGENDS = {
+    "sv": _l("In Swedish (optional)"),
+    "en": _l("In English (optional)"),
+    "fi": _l("In Finnish (optional)"),
+}
+_TITLE_LABELS = {
+    "sv": _l("Title in Swedish"),
+    "en": _l("Title in English"),
+    "fi": _l("Title in Finnish"),
+}
+_DESCRIPTION_LABELS = {
+    "sv": _l("Description in Swedish"),
+    "en": _l("Description in English"),
+    "fi": _l("Description in Finnish"),
+}
+
+
+def _title(lang: str) -> StringField:
+    return StringField(_TITLE_LABELS[lang], render_kw={"lang": lang})
+
+
+def _description(lang: str) -> TextAreaField:
+    return TextAreaField(_DESCRIPTION_LABELS[lang], render_kw={"lang": lang})
+
+
+class TranslationFields:
+    """For a form that declares title_<lang> and description_<lang> for sv, en and fi (right
+    after its own title and description, so its errors are listed in that order)."""
+
+    def translation_fieldsets(self, own: str) -> list[tuple[Any, Any, Any]]:
+        """(legend, title field, description field) for each language but the own one."""
+        return [
+            (
+                TRANSLATION_LEGENDS[lang],
+                getattr(self, f"title_{lang}"),
+                getattr(self, f"description_{lang}"),
+            )
+            for lang in LANGUAGES
+            if lang != own
+        ]
+
+    def translations_data(self, own: str) -> dict[str, dict[str, str]]:
+        """The fieldsets shown (all languages but own) as the service's `translations`."""
+        return {
+            lang: {
+                "title": getattr(self, f"title_{lang}").data or "",
+                "description": getattr(self, f"description_{lang}").data or "",
+            }
+            for lang in LANGUAGES
+            if lang != own
+        }
+
+    def fill_translations(self, translations: dict[str, Any] | None) -> None:
+        for lang in LANGUAGES:
+            texts = (translations or {}).get(lang) or {}
+            getattr(self, f"title_{lang}").data = texts.get("title", "")
+            getattr(self, f"description_{lang}").data = texts.get("description", "")
+
+
+# The service's names of the translated fields -> the form's.
+TRANSLATION_FIELD_NAMES = {
+    f"translations.{lang}.{field}": f"{field}_{lang}"
+    for lang in LANGUAGES
+    for field in ("title", "description")
+}
+
+
+class EventForm(FlaskForm, TranslationFields):
     title = StringField(_l("Title"), validators=[MarkRequired()])
     description = TextAreaField(_l("Description"))
+    title_sv, description_sv = _title("sv"), _description("sv")
+    title_en, description_en = _title("en"), _description("en")
+    title_fi, description_fi = _title("fi"), _description("fi")
     kind = SelectField(_l("Kind of event"), choices=_choices(KIND_LABELS), validate_choice=False)
     format = SelectField(_l("Format"), choices=_choices(FORMAT_LABELS), validate_choice=False)
     language = SelectField(
@@ -67,9 +139,12 @@ class EventForm(FlaskForm):
     target_group_codes = TARGET_GROUPS
 
 
-class SessionForm(FlaskForm):
+class SessionForm(FlaskForm, TranslationFields):
     title = StringField(_l("Title"), validators=[MarkRequired()])
     description = TextAreaField(_l("Description"))
+    title_sv, description_sv = _title("sv"), _description("sv")
+    title_en, description_en = _title("en"), _description("en")
+    title_fi, description_fi = _title("fi"), _description("fi")
     starts_at = _datetime_field(_l("Starts"), required=True)
     ends_at = _datetime_field(_l("Ends"), required=True)
     room = StringField(_l("Room"))

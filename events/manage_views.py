@@ -28,7 +28,13 @@ from core.db import db, utcnow
 from core.errors import NotFound, ServiceError
 from core.pages import current_organiser, put_errors
 from events import labels, queries, services
-from events.forms import COMMON_TIMEZONES, ConfirmForm, EventForm, SessionForm
+from events.forms import (
+    COMMON_TIMEZONES,
+    TRANSLATION_FIELD_NAMES,
+    ConfirmForm,
+    EventForm,
+    SessionForm,
+)
 from events.models import TARGET_GROUPS, Event, Session
 
 manage_bp = Blueprint("events_manage", __name__, url_prefix="/manage")
@@ -71,8 +77,17 @@ def _split_emails(text: str) -> list[str]:
     return [part for part in re.split(r"[\s,;]+", text or "") if part]
 
 
-def event_form_data(form: EventForm, groups: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The form as the dict events.services (and the JSON API) take."""
+def _own_language(event: Event | None) -> str:
+    """The language whose text is in the form's own title and description: the event's as it
+    is stored (a new event's default, Swedish), so the same fieldsets come back with errors."""
+    return event.language if event is not None else "sv"
+
+
+def event_form_data(
+    form: EventForm, groups: dict[str, dict[str, Any]], own: str = "sv"
+) -> dict[str, Any]:
+    """The form as the dict events.services (and the JSON API) take; `own` is the language
+    whose fieldset the form does not show (_own_language)."""
     ticked = [
         {"code": code, "quota": state["quota"] or None}
         for code, state in groups.items()
@@ -81,6 +96,7 @@ def event_form_data(form: EventForm, groups: dict[str, dict[str, Any]]) -> dict[
     return {
         "title": form.title.data or "",
         "description": form.description.data or "",
+        "translations": form.translations_data(own),
         "kind": form.kind.data,
         "format": form.format.data,
         "language": form.language.data,
@@ -107,6 +123,7 @@ def _fill_event_form(form: EventForm, event: Event) -> None:
     tz = event.timezone
     form.title.data = event.title
     form.description.data = event.description
+    form.fill_translations(event.translations)
     form.kind.data = event.kind
     form.format.data = event.format
     form.language.data = event.language
@@ -125,6 +142,7 @@ def _fill_event_form(form: EventForm, event: Event) -> None:
 
 
 _EVENT_FIELD_NAMES = {
+    **TRANSLATION_FIELD_NAMES,
     "venue": "venue_name",
     "venue.name": "venue_name",
     "venue.address": "venue_address",
@@ -150,6 +168,7 @@ def _render_event_form(
             general_errors=general_errors or [],
             group_error=group_error,
             common_timezones=COMMON_TIMEZONES,
+            translation_fieldsets=form.translation_fieldsets(_own_language(event)),
         ),
         status,
     )
@@ -158,7 +177,7 @@ def _render_event_form(
 def _save_event(form: EventForm, event: Event | None) -> ResponseReturnValue:
     groups = _groups_from_request() if request.method == "POST" else _groups_from_event(event)
     if form.validate_on_submit():
-        data = event_form_data(form, groups)
+        data = event_form_data(form, groups, _own_language(event))
         try:
             if event is None:
                 event = services.create_event(current_organiser(), data)
@@ -312,10 +331,12 @@ def _speakers_text(speakers: list[dict[str, str]]) -> str:
     )
 
 
-def session_form_data(form: SessionForm) -> dict[str, Any]:
+def session_form_data(form: SessionForm, own: str = "sv") -> dict[str, Any]:
+    """The form as a session of the agenda the service takes; `own`: the event's language."""
     return {
         "title": form.title.data or "",
         "description": form.description.data or "",
+        "translations": form.translations_data(own),
         "starts_at": form.starts_at.data or "",
         "ends_at": form.ends_at.data or "",
         "room": form.room.data or "",
@@ -337,6 +358,7 @@ def _save_session(event: Event, session: Session | None) -> ResponseReturnValue:
         tz = event.timezone
         form.title.data = session.title
         form.description.data = session.description
+        form.fill_translations(session.translations)
         form.starts_at.data = _local_text(session.starts_at, tz)
         form.ends_at.data = _local_text(session.ends_at, tz)
         form.room.data = session.room
@@ -346,7 +368,7 @@ def _save_session(event: Event, session: Session | None) -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         agenda = [_session_dict(s) for s in event.sessions]
-        data = session_form_data(form)
+        data = session_form_data(form, event.language)
         if session is None:
             index = len(agenda)
             agenda.append(data)
@@ -360,7 +382,8 @@ def _save_session(event: Event, session: Session | None) -> ResponseReturnValue:
             prefix = f"sessions[{index}]."
             mine = {k[len(prefix) :]: v for k, v in err.fields.items() if k.startswith(prefix)}
             others = {k: v for k, v in err.fields.items() if not k.startswith(prefix)}
-            general = put_errors(form, mine, {}) + [str(v) for v in others.values()]
+            general = put_errors(form, mine, TRANSLATION_FIELD_NAMES)
+            general += [str(v) for v in others.values()]
             if not err.fields:
                 general.append(str(err.message))
             status = err.status if err.status != 400 else 422
@@ -377,6 +400,7 @@ def _save_session(event: Event, session: Session | None) -> ResponseReturnValue:
             session=session,
             general_errors=general,
             event_span=(event.starts_at, event.ends_at),
+            translation_fieldsets=form.translation_fieldsets(event.language),
         ),
         status,
     )

@@ -49,6 +49,9 @@ class Event(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(120), unique=True)  # the public URL's name
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")  # Markdown, sanitised on render
+    # The title and description in other languages than the event's own (events/content.py):
+    # {"en": {"title": "…", "description": "…"}, "fi": {…}}; only texts given are kept.
+    translations: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     kind: Mapped[str] = mapped_column(sa.String(20))
     format: Mapped[str] = mapped_column(sa.String(20))
     language: Mapped[str] = mapped_column(sa.String(2))  # the language spoken at the event
@@ -139,6 +142,8 @@ class Session(db.Model):
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # As Event.translations; the session's own text is in the event's language.
+    translations: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     room: Mapped[str] = mapped_column(sa.String(100), default="")

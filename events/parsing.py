@@ -189,7 +189,53 @@ def _parse_speakers(raw: Any, key: str, errors: dict) -> list[dict[str, str]]:
     return speakers
 
 
-def _parse_sessions(raw: Any, tz: str, errors: dict) -> list[dict[str, Any]]:
+TITLE_MAX = 200
+EVENT_DESCRIPTION_MAX = 50000
+SESSION_DESCRIPTION_MAX = 10000
+
+
+def parse_translations(
+    raw: Any, own: str | None, errors: dict, prefix: str, *, description_max: int
+) -> dict[str, dict[str, str]]:
+    """The title and description in other languages than the own one (events/content.py):
+    {"en": {"title", "description"}, "fi": {…}}. Only sv, en and fi; the lengths of the own
+    fields; empty texts are dropped; a text in the own language (own) is refused, since the
+    own fields hold it. null is no translations. Errors are named prefix.<lang>.<field>."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        errors[prefix] = _l("Must be an object keyed by language: sv, en or fi.")
+        return {}
+    kept: dict[str, dict[str, str]] = {}
+    for lang, texts in raw.items():
+        name = f"{prefix}.{lang}"
+        if lang not in LANGUAGES:
+            errors[name] = _l(
+                "Unknown language %(lang)s. Use: %(langs)s.", lang=lang, langs=", ".join(LANGUAGES)
+            )
+            continue
+        if texts is None:
+            continue
+        if not isinstance(texts, Mapping):
+            errors[name] = _l("Expected an object with title and description.")
+            continue
+        errs: dict[str, Any] = {}
+        given = {
+            "title": _text(texts, "title", errs, max_len=TITLE_MAX),
+            "description": _text(texts, "description", errs, max_len=description_max),
+        }
+        given = {field: text for field, text in given.items() if text}
+        if given and lang == own and not errs:
+            errs[next(iter(given))] = _l(
+                "This is the event's own language: its text goes in the title and description."
+            )
+        errors.update({f"{name}.{field}": message for field, message in errs.items()})
+        if given and not errs:
+            kept[lang] = given
+    return kept
+
+
+def _parse_sessions(raw: Any, tz: str, errors: dict, own: str | None) -> list[dict[str, Any]]:
     if not isinstance(raw, list):
         errors["sessions"] = _l("Must be a list of sessions.")
         return []
@@ -202,12 +248,20 @@ def _parse_sessions(raw: Any, tz: str, errors: dict) -> list[dict[str, Any]]:
         errs: dict[str, Any] = {}
         session: dict[str, Any] = {
             "id": item.get("id") if type(item.get("id")) is int else None,
-            "title": _text(item, "title", errs, max_len=200, required=True),
-            "description": _text(item, "description", errs, max_len=10000),
+            "title": _text(item, "title", errs, max_len=TITLE_MAX, required=True),
+            "description": _text(item, "description", errs, max_len=SESSION_DESCRIPTION_MAX),
             "room": _text(item, "room", errs, max_len=100),
             "capacity": _int_or_none(item.get("capacity"), "capacity", errs),
             "speakers": _parse_speakers(item.get("speakers"), "speakers", errs),
         }
+        if "translations" in item:  # left out: a kept session keeps its translations
+            session["translations"] = parse_translations(
+                item.get("translations"),
+                own,
+                errs,
+                "translations",
+                description_max=SESSION_DESCRIPTION_MAX,
+            )
         for key in ("starts_at", "ends_at"):
             try:
                 session[key] = parse_moment(item.get(key), tz)
@@ -237,12 +291,23 @@ def parse_event(data: Mapping[str, Any], current: Event | None) -> ParsedEvent:
         return creating or key in data
 
     if present("title"):
-        values["title"] = _text(data, "title", errors, max_len=200, required=True)
+        values["title"] = _text(data, "title", errors, max_len=TITLE_MAX, required=True)
     if present("description"):
-        values["description"] = _text(data, "description", errors, max_len=50000)
+        values["description"] = _text(data, "description", errors, max_len=EVENT_DESCRIPTION_MAX)
     for key, choices in (("kind", KINDS), ("format", FORMATS), ("language", LANGUAGES)):
         if present(key):
             values[key] = _choice(data, key, choices, errors)
+    # The language the own fields are written in after this change (None when it is wrong).
+    own = values.get("language") if "language" in values else getattr(current, "language", None)
+    own = own if own in LANGUAGES else None
+    if "translations" in data:
+        values["translations"] = parse_translations(
+            data.get("translations"),
+            own,
+            errors,
+            "translations",
+            description_max=EVENT_DESCRIPTION_MAX,
+        )
     if "status" in data:
         allowed = ("draft", "published") if creating else STATUSES
         values["status"] = _choice(data, "status", allowed, errors)
@@ -299,9 +364,9 @@ def parse_event(data: Mapping[str, Any], current: Event | None) -> ParsedEvent:
     )
     if creating and not groups and "target_groups" not in errors:
         groups = [(code, None) for code in TARGET_GROUPS]  # open to everyone unless narrowed
-    sessions = (
-        _parse_sessions(data.get("sessions") or [], tz, errors) if present("sessions") else None
-    )
+    sessions = None
+    if present("sessions"):
+        sessions = _parse_sessions(data.get("sessions") or [], tz, errors, own)
 
     co_organisers = None
     if "co_organisers" in data:

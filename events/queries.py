@@ -18,7 +18,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from core.db import db, read_now, utcnow
 from core.errors import Forbidden, NotFound, ValidationError
+from core.i18n import current_language
 from core.models import Organiser
+from events.content import TRANSLATABLE
 from events.models import (
     FORMATS,
     KINDS,
@@ -128,10 +130,11 @@ class EventFilters:
     language: str | None = None
     city: str | None = None  # a city name, or "online"
     target_group: str | None = None
+    q: str | None = None  # text in the title or description, in the reader's language or own
 
     @classmethod
     def parse(cls, args: Mapping[str, Any]) -> EventFilters:
-        """Read the list filters (kind, format, language or lang_filter, city, target_group);
+        """Read the list filters (kind, format, language or lang_filter, city, target_group, q);
         an empty value means no filter. Raises ValidationError naming each unknown value: the
         API answers 422, the HTML pages show it (core.filters)."""
         errors: dict[str, Any] = {}
@@ -145,20 +148,43 @@ class EventFilters:
 
         city = args.get("city")
         city = city.strip() if isinstance(city, str) else ""
+        q = args.get("q")
+        q = " ".join(q.split()) if isinstance(q, str) else ""
         filters = cls(
             kind=pick("kind", KINDS),
             format=pick("format", FORMATS),
             language=pick("language", LANGUAGES) or pick("lang_filter", LANGUAGES),
             city=city[:100] or None,
             target_group=pick("target_group", TARGET_GROUPS),
+            q=q[:100] or None,
         )
         if errors:
             raise ValidationError(errors)
         return filters
 
 
-def public_events_query(past: bool = False, filters: EventFilters | None = None) -> sa.Select:
-    """Published and cancelled events, upcoming (not yet ended) or past, filtered."""
+def _text_search(q: str, language: str) -> sa.ColumnElement[bool]:
+    """The event's title or description holds q (any case): the text in `language` (its
+    translation) or the event's own, so a visitor finds what the page shows them and what the
+    event calls itself. Portable: JSON path extraction on SQLite and PostgreSQL alike. SQLite's
+    lower() folds ASCII letters only (as the registrations' search)."""
+    needle = q.lower()
+    columns = [Event.title, Event.description]
+    if language in LANGUAGES:
+        columns += [Event.translations[(language, field)].as_string() for field in TRANSLATABLE]
+    return sa.or_(
+        *(
+            sa.func.lower(sa.func.coalesce(column, "")).contains(needle, autoescape=True)
+            for column in columns
+        )
+    )
+
+
+def public_events_query(
+    past: bool = False, filters: EventFilters | None = None, language: str | None = None
+) -> sa.Select:
+    """Published and cancelled events, upcoming (not yet ended) or past, filtered. The text
+    search (filters.q) reads the texts in `language` (the page's when None)."""
     now = utcnow()
     query = sa.select(Event).where(Event.status != "draft")
     if past:
@@ -178,15 +204,21 @@ def public_events_query(past: bool = False, filters: EventFilters | None = None)
         query = query.where(sa.func.lower(Event.venue_city) == f.city.lower())
     if f.target_group:
         query = query.where(Event.target_groups.any(EventTargetGroup.code == f.target_group))
+    if f.q:
+        query = query.where(_text_search(f.q, language or current_language()))
     return query.options(selectinload(Event.target_groups))
 
 
 def list_public_events(
-    past: bool = False, filters: EventFilters | None = None, page: int = 1, per_page: int = 10
+    past: bool = False,
+    filters: EventFilters | None = None,
+    page: int = 1,
+    per_page: int = 10,
+    language: str | None = None,
 ):
-    """One page of events (a Flask-SQLAlchemy Pagination)."""
+    """One page of events (a Flask-SQLAlchemy Pagination); `language` as public_events_query."""
     return db.paginate(
-        public_events_query(past, filters), page=page, per_page=per_page, error_out=False
+        public_events_query(past, filters, language), page=page, per_page=per_page, error_out=False
     )
 
 

@@ -50,10 +50,27 @@ class Speaker(Output):
     organisation: str
 
 
+class Translation(Output):
+    title: str = Field(description='"" when only the description is translated.')
+    description: str = Field(description='Markdown; "" when only the title is translated.')
+
+
+_TRANSLATIONS_DOC = (
+    "The title and description in the other languages (sv, en, fi) than the event's own "
+    "`language`, keyed by language; only the languages that have a text. Visitors reading the "
+    "pages in one of them see it; the own fields otherwise."
+)
+Translations = Annotated[
+    dict[Language, Translation],
+    Field(description=_TRANSLATIONS_DOC, examples=[{"en": {"title": "…", "description": "…"}}]),
+]
+
+
 class Session(Output):
     id: int
     title: str
     description: str
+    translations: Translations
     starts_at: Moment
     ends_at: Moment
     room: str
@@ -83,6 +100,7 @@ class Event(EventSummary):
     """An event as the list shows it."""
 
     target_groups: list[TargetGroup]
+    translations: Translations
 
 
 class EventDetail(Event):
@@ -122,6 +140,12 @@ class EventListQuery(Query):
     language: one_of(LANGUAGES, "Spoken language.") | None = None  # type: ignore[valid-type]
     city: str | None = Field(None, description='A city, or "online".')
     target_group: one_of(TARGET_GROUPS, "Only events open to this group.") | None = None  # type: ignore[valid-type]
+    q: str | None = Field(
+        None,
+        max_length=100,
+        description="Text to find in the title or description: in the language asked "
+        "(?lang= or Accept-Language) or the event's own.",
+    )
 
 
 def _object_from_text(key: str) -> Any:
@@ -151,6 +175,33 @@ class SpeakerInput(Input):
     organisation: StrictStr | None = doc(default=None, maxLength=200)
 
 
+def _translation_input(description_max: int) -> type[Input]:
+    class TranslationInput(Input):
+        title: StrictStr | None = doc(default=None, maxLength=200)
+        description: StrictStr | None = doc(
+            default=None, description="Markdown.", maxLength=description_max
+        )
+
+    return TranslationInput
+
+
+class EventTranslationInput(_translation_input(50000)):  # type: ignore[misc]
+    """An event's title and description in one other language; empty texts are dropped."""
+
+
+class SessionTranslationInput(_translation_input(10000)):  # type: ignore[misc]
+    """A session's title and description in one other language; empty texts are dropped."""
+
+
+def _translations_doc(item: str, more: str = "") -> dict[str, Any]:
+    return {
+        "description": "The title and description in other languages than the event's own "
+        "`language`, keyed by sv, en or fi (any other key is refused, and so is a text in the "
+        f"event's own language); replaces the {item}'s translations, null removes them.{more}",
+        "propertyNames": {"enum": list(LANGUAGES)},
+    }
+
+
 class SessionInput(Input):
     id: StrictInt | None = doc(
         default=None,
@@ -163,6 +214,10 @@ class SessionInput(Input):
     ends_at: MomentInput
     room: StrictStr | None = doc(default=None, maxLength=100)
     capacity: StrictInt | None = doc(default=None, **_COUNT)
+    translations: dict[StrictStr, SessionTranslationInput | None] | None = doc(
+        default=None,
+        **_translations_doc("session", " Left out, a kept session keeps its translations."),
+    )
     speakers: list[Annotated[SpeakerInput, _object_from_text("name")]] | None = doc(
         default=None,
         description="Objects, or names as text.",
@@ -197,6 +252,9 @@ class EventUpdate(Input):
 
     title: StrictStr = doc(default=None, maxLength=200)
     description: StrictStr | None = doc(default=None, description="Markdown.", maxLength=50000)
+    translations: dict[StrictStr, EventTranslationInput | None] | None = doc(
+        default=None, **_translations_doc("event")
+    )
     kind: StrictStr = doc(default=None, enum=list(KINDS))
     format: StrictStr = doc(default=None, enum=list(FORMATS))
     language: StrictStr = doc(default=None, enum=list(LANGUAGES))

@@ -16,21 +16,25 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from core.filters import filters_with_notices
+from core.i18n import current_language
 from core.page_cache import cached_for_visitors, changes_at
-from events import labels, queries
-from events.models import FORMATS, KINDS, LANGUAGES, TARGET_GROUPS
+from events import content, labels, queries
+from events.models import FORMATS, KINDS, LANGUAGES, TARGET_GROUPS, Session
 
 bp = Blueprint("events", __name__)
 
 
 bp.context_processor(labels.template_labels)
+# localized() and lang_attr() for every template (the participants' pages show event texts too).
+for _name, _helper in content.template_helpers().items():
+    bp.add_app_template_global(_helper, _name)
 
 
 # --- public pages ----------------------------------------------------------------------------
 
 
 MAX_PAGE = 1_000_000  # as the API's ?page= (events/schemas.py)
-_PAGE_ARGS = ("kind", "format", "language", "lang_filter", "city", "target_group", "lang")
+_PAGE_ARGS = ("kind", "format", "language", "lang_filter", "city", "target_group", "q", "lang")
 
 
 def _event_list(past: bool) -> ResponseReturnValue:
@@ -38,7 +42,11 @@ def _event_list(past: bool) -> ResponseReturnValue:
     # A page number past any real list is the last page's neighbour, not a database overflow.
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     pagination = queries.list_public_events(
-        past=past, filters=filters, page=page, per_page=current_app.config["EVENTS_PER_PAGE"]
+        past=past,
+        filters=filters,
+        page=page,
+        per_page=current_app.config["EVENTS_PER_PAGE"],
+        language=current_language(),
     )
     # The pages' links keep the filters by name, never all of request.args (which url_for
     # would read _external, _scheme or endpoint from).
@@ -88,12 +96,18 @@ def _agenda_texts() -> dict[str, Any]:
 def detail(slug: str) -> ResponseReturnValue:
     event = queries.get_public_event(slug)
     changes_at(queries.next_moment(event))  # registration opens or closes, the event starts
+    description = content.localized(event, "description")
     return render_template(
         "events/detail.html",
         event=event,
         texts=_agenda_texts(),
-        description_html=queries.render_description(event.description),
-        session_descriptions={
-            s.id: queries.render_description(s.description) for s in event.sessions
-        },
+        description_html=queries.render_description(description.text),
+        description_lang=description.lang,
+        session_descriptions={s.id: _session_description(s) for s in event.sessions},
     )
+
+
+def _session_description(session: Session) -> content.Localized:
+    """The session's description in the page's language (or the event's), as safe HTML."""
+    text, lang = content.localized(session, "description")
+    return content.Localized(queries.render_description(text), lang)

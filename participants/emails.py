@@ -71,8 +71,8 @@ def _person(registration: Registration) -> dict[str, str]:
 def _facts(registration: Registration, *, calendar: str | None = None, **extra: Any) -> dict:
     facts: dict[str, Any] = {
         "registration": _person(registration),
-        "event": event_facts(registration.event),
-        "sessions": [session_facts(s) for s in registration.sessions],
+        "event": event_facts(registration.event, registration.language),
+        "sessions": [session_facts(s, registration.language) for s in registration.sessions],
         "manage_url": manage_url(registration),
         **extra,
     }
@@ -150,7 +150,7 @@ def bulk_message(registration: Registration, subject: str, body: str) -> None:
         registration.language,
         {
             "registration": _person(registration),
-            "event": event_facts(registration.event),
+            "event": event_facts(registration.event, registration.language),
             "manage_url": manage_url(registration),
             "subject": subject,
             "body": body,

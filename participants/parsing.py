@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from core.addresses import InvalidEmail, normalise_email
 from core.errors import ValidationError
 from core.identifiers import COUNTRIES, InvalidOrgNumber, normalise_org_number
+from events.content import localized
 from events.models import LANGUAGES, TARGET_GROUPS, Event
 
 
@@ -56,7 +57,9 @@ def parse_sessions(event: Event, raw: Any, errors: dict[str, Any]) -> list[int]:
     for a, b in zip(chosen, chosen[1:], strict=False):
         if b.starts_at < a.ends_at:
             errors["sessions"] = _l(
-                "%(a)s and %(b)s take place at the same time; choose one.", a=a.title, b=b.title
+                "%(a)s and %(b)s take place at the same time; choose one.",
+                a=localized(a, "title").text,
+                b=localized(b, "title").text,
             )
     return ids
 

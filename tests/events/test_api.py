@@ -204,6 +204,7 @@ def test_detail_has_description_and_sessions(client, make_event):
         "id": event.sessions[0].id,
         "title": "Työllistämisehto Helsingissä",
         "description": "",
+        "translations": {},
         "starts_at": "2030-05-20T10:00:00+03:00",
         "ends_at": "2030-05-20T11:30:00+03:00",
         "room": "Sali 2",

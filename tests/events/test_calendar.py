@@ -208,9 +208,9 @@ def test_feed_filters_by_target_group_and_language(client, make_event):
 
     assert titles("target_group=supplier") == {for_suppliers.title}
     assert titles("target_group=contracting_authority") == {for_authorities.title}
-    assert titles("lang=fi") == {for_authorities.title}
-    assert titles("lang=sv") == {for_suppliers.title}
-    assert titles("lang=fi&target_group=supplier") == set()
+    assert titles("language=fi") == {for_authorities.title}
+    assert titles("language=sv") == {for_suppliers.title}
+    assert titles("language=fi&target_group=supplier") == set()
     assert titles("target_group=nonsense") == {for_suppliers.title, for_authorities.title}
     calname = unfold(client.get("/calendar.ics?target_group=supplier").get_data(as_text=True))
     assert "X-WR-CALNAME:" in calname
