@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from core.i18n import current_language
 from events.models import LANGUAGES, Event, Session
+from events.records import EventRecord, SessionRecord
 
 TRANSLATABLE = ("title", "description")
 
@@ -54,9 +55,9 @@ def lang_attr(lang: str | None) -> Markup:
 def own_language(item: Any) -> str:
     """The language of the item's own fields: the event's language (a session's event's). For
     a snapshot (events.facts) the language its text was taken in."""
-    if isinstance(item, Event):
+    if isinstance(item, Event | EventRecord):
         return item.language
-    if isinstance(item, Session):
+    if isinstance(item, Session | SessionRecord):
         return item.event.language
     return getattr(item, "title_lang", "") or ""
 
@@ -72,7 +73,7 @@ def localized(item: Any, field: str, locale: str | None = None) -> Localized:
     """The field (title or description) of an event, a session or their snapshot in `locale`
     (the page's language when None) where it has that text, else in the event's own language.
     A snapshot (events.facts) holds one language already and is given back as it is."""
-    if not isinstance(item, Event | Session):
+    if not isinstance(item, Event | Session | EventRecord | SessionRecord):
         return Localized(getattr(item, field) or "", getattr(item, f"{field}_lang", "") or "")
     own = own_language(item)
     locale = locale or current_language()

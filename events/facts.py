@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from events.content import localized
+from events.content import localized, own_language
 from events.models import Event, Session
 
 
@@ -110,7 +110,7 @@ class EventFacts:
 
 def _texts(item: Event | Session, language: str | None) -> dict[str, str]:
     """Title and description in language (the own language when None), with their languages."""
-    locale = language or (item.language if isinstance(item, Event) else item.event.language)
+    locale = language or own_language(item)
     title, title_lang = localized(item, "title", locale)
     description, description_lang = localized(item, "description", locale)
     return {

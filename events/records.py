@@ -36,9 +36,23 @@ _SESSIONS = (
 )
 
 
+class SessionRecord:
+    """A session's columns as attributes, and its `event` (for the event's language)."""
+
+    __slots__ = ("_row", "event")
+
+    def __init__(self, row: sa.Row, event: EventRecord) -> None:
+        self._row = row
+        self.event = event
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+
 class EventRecord:
-    """An event's columns as attributes (``record.title``), with `target_groups` and `sessions`
-    as rows (``group.code``, ``session.capacity``) and the model's own small properties."""
+    """An event's columns as attributes (``record.title``), with `target_groups` as rows
+    (``group.code``), `sessions` as SessionRecords (or the model's Sessions when given them)
+    and the model's own small properties."""
 
     __slots__ = ("_values", "target_groups", "sessions")
 
@@ -47,7 +61,7 @@ class EventRecord:
     ) -> None:
         self._values = dict(values)
         self.target_groups = list(target_groups)
-        self.sessions = list(sessions)
+        self.sessions = [SessionRecord(s, self) if isinstance(s, sa.Row) else s for s in sessions]
 
     def __getattr__(self, name: str) -> Any:
         try:

@@ -54,3 +54,20 @@ def test_others_get_the_own_text_where_there_is_no_translation(make_event):
     assert english.facts["event"]["title_lang"] == "sv"
     assert swedish.facts["event"]["title"] == "Sysselsättningskrav i praktiken"
     assert FI_TITLE not in english.body_text + swedish.body_text
+
+
+def test_the_api_registration_takes_the_same_snapshot(client, make_event):
+    """The API registers from a record of the event read without the ORM (events.records):
+    its snapshot is the same, translations included."""
+    event = _event(make_event)
+    body = person(1, language="fi", sessions=[event.sessions[0].id])
+    response = client.post(f"/api/v1/events/{event.slug}/registrations", json=body)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["sessions"][0]["title"] == "Välkomna"  # the API's own text
+    [message] = outbox("confirmed")
+    assert message.facts["event"]["title"] == FI_TITLE
+    assert message.facts["event"]["title_lang"] == "fi"
+    assert [(s["title"], s["title_lang"]) for s in message.facts["sessions"]] == [
+        ("Tervetuloa", "fi")
+    ]
+    assert FI_TITLE in message.subject
