@@ -20,6 +20,7 @@ from core.i18n import current_language
 from core.page_cache import cached_for_visitors, changes_at
 from events import content, labels, queries
 from events.models import FORMATS, KINDS, LANGUAGES, TARGET_GROUPS, Session
+from events.records import SessionRecord, public_event_record
 
 bp = Blueprint("events", __name__)
 
@@ -94,7 +95,7 @@ def _agenda_texts() -> dict[str, Any]:
 @bp.route("/events/<slug>")
 @cached_for_visitors(queries.event_page_version)
 def detail(slug: str) -> ResponseReturnValue:
-    event = queries.get_public_event(slug)
+    event = public_event_record(slug)  # three small statements, no ORM objects to build
     changes_at(queries.next_moment(event))  # registration opens or closes, the event starts
     description = content.localized(event, "description")
     return render_template(
@@ -107,7 +108,7 @@ def detail(slug: str) -> ResponseReturnValue:
     )
 
 
-def _session_description(session: Session) -> content.Localized:
+def _session_description(session: Session | SessionRecord) -> content.Localized:
     """The session's description in the page's language (or the event's), as safe HTML."""
     text, lang = content.localized(session, "description")
     return content.Localized(queries.render_description(text), lang)

@@ -250,9 +250,10 @@ def register(
             registered.waitlist_position = waitlist_position(registered)
             emails.waitlisted(registered, registered.waitlist_position)
         db.session.commit()
-    # The counts were changed by Core statements: objects this session loaded before (the
-    # caller's event) would show them as they were.
-    db.session.expire_all()
+    if isinstance(event, Event):  # the counts changed in the database alone: read them again
+        db.session.expire(event, ["confirmed_count", "version"])
+        for row in (*event.target_groups, *event.sessions):
+            db.session.expire(row, ["confirmed_count"])
     return registered
 
 

@@ -63,16 +63,18 @@ STATE_MESSAGES = {
 }
 
 
+_WAITLISTED = sa.select(sa.func.count()).where(
+    Registration.__table__.c.event_id == sa.bindparam("p_event"),
+    Registration.__table__.c.status == "waitlisted",
+)
+
+
 def registration_summary(event: Event) -> dict[str, Any]:
     """What the event page says about registering: `state` (see registration_state), the
     `message` when closed, `seats_left` (None without a limit; from the kept count) and how
     many are `waitlisted` (one count of the waiting list alone)."""
     state = registration_state(event)
-    waitlisted = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Registration.event_id == event.id, Registration.status == "waitlisted"
-        )
-    )
+    waitlisted = db.session.connection().execute(_WAITLISTED, {"p_event": event.id}).scalar()
     return {
         "state": state,
         "message": STATE_MESSAGES.get(state),
