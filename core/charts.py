@@ -22,6 +22,7 @@ and the table beside it has every number.
 
 from __future__ import annotations
 
+import html
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -87,7 +88,9 @@ EXTRA_CSS = """
 .mp-chart .text-overlay text.value { paint-order: stroke; stroke: #ffffff; stroke-width: 4px; }
 .mp-chart-defs { position: absolute; width: 0; height: 0; overflow: hidden; }
 .mp-chart-figure { margin: 0 0 2rem; }
-.mp-chart-figure .mp-chart-table { min-width: 0; overflow-x: auto; }
+.mp-chart-figure .mp-chart-table { min-width: 0; }
+.mp-chart-table th, .mp-chart-table td, .dashboard-fill th, .dashboard-fill td {
+  overflow-wrap: anywhere; }
 @media (min-width: 60em) {
   .mp-chart-figure { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr);
                      gap: 2rem; align-items: start; }
@@ -161,9 +164,10 @@ def _pygal_chart(chart: Chart | None = None) -> pygal.graph.graph.Graph:
         "min_scale": 2,
         "max_scale": 6,
         "margin": 12,
+        "margin_right": 32,
         "spacing": 12,
         "dots_size": 4,
-        "x_label_rotation": 30 if kind == "line" and len(labels) > 7 else 0,
+        "x_label_rotation": 35 if kind == "line" and len(labels) > 5 else 0,
     }
     if chart:
         config.update(chart.options)
@@ -255,7 +259,7 @@ def stylesheet() -> str:
     for n in range(len(PALETTE)):
         drawing.add(str(n), [1])
     svg = drawing.render(is_unicode=True)
-    css = "".join(re.findall(r"<style[^>]*>(.*?)</style>", svg, re.S))
+    css = html.unescape("".join(re.findall(r"<style[^>]*>(.*?)</style>", svg, re.S)))
     css = re.sub(r"#chart-[0-9a-f-]+", f"svg.{ROOT_CLASS}", css)
     css = css.replace(f"svg.{ROOT_CLASS}{{", f"svg.{ROOT_CLASS} {{")
     header = (

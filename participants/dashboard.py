@@ -21,17 +21,19 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel.dates import format_date
 from flask_babel import gettext as _
 
 from core.charts import Chart, Series
 from core.db import db, utcnow
-from core.i18n import format_short_day
+from core.i18n import current_language
 from events.labels import TARGET_GROUP_LABELS
 from events.models import Event, Session
 from participants.models import Registration
 
 PAST_EVENTS_SHOWN = 5  # the latest past events on the dashboard; the list below has them all
 STATUSES = ("confirmed", "waitlisted", "cancelled")
+_DAY_MONTH = {"sv": "d MMM", "en": "d MMM", "fi": "d.M."}
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class EventBoard:
                 days=len(days),
             ),
             kind="line",
-            labels=[format_short_day(datetime.combine(d, datetime.min.time())) for d, _n in days],
+            labels=[_day_label(d) for d, _n in days],
             series=[Series(_("Registrations so far"), [n for _d, n in days])],
             label_heading=_("Day"),
         )
@@ -142,6 +144,12 @@ class EventBoard:
             series=[Series(_("Confirmed"), confirmed), Series(_("Waiting list"), waiting)],
             label_heading=_("Target group"),
         )
+
+
+def _day_label(day: date) -> str:
+    """ "25 nov." / "25 Nov" / "25.11.": the day and month (the year is plain from the event)."""
+    lang = current_language()
+    return format_date(day, _DAY_MONTH.get(lang, "d MMM"), locale=lang)
 
 
 def _sorted_groups(event: Event) -> list:
