@@ -1,4 +1,4 @@
-"""Links "Add to Google Calendar" and "Add to Outlook": that open the calendar's own form with
+"""The links "Add to Google Calendar" and "Add to Outlook", which open the calendar's own form with
 the event filled in, beside the .ics file (the event's page, a person's /r/<token> page).
 
 Both take the entry in the address, so every value is URL-encoded (urlencode with quote:
