@@ -160,6 +160,8 @@ def _pygal_chart(chart: Chart | None = None) -> pygal.graph.graph.Graph:
         "print_values": kind != "line" or len(labels) <= 12,
         "print_zeroes": False,
         "show_minor_x_labels": len(labels) <= 14,
+        "x_labels_major_every": max(1, -(-len(labels) // 7)) if len(labels) > 14 else None,
+        "truncate_legend": -1,
         "truncate_label": -1,
         "min_scale": 2,
         "max_scale": 6,

@@ -180,12 +180,14 @@ def entry_description(
     personal: bool = False,
     join_url: str | None = None,
     limit: int | None = None,
+    page_link: bool = True,
 ) -> str:
     """An entry's description as plain text in the current language: the days of a
     multi-day event, the description (Markdown rendered to text), who it is for, the
     sessions (the agenda, or "Your sessions:" when `personal`), the join link (only when
-    given: a confirmed person's entry) and the event's page. `limit` shortens the
-    description (links to Google and Outlook carry the text in their address)."""
+    given: a confirmed person's entry) and the event's page (unless not `page_link`).
+    `limit` shortens the description (links to Google and Outlook carry the text in their
+    address)."""
     parts = []
     days = event_days(event)
     if len(days) > 1:
@@ -203,7 +205,8 @@ def entry_description(
         parts.append(heading + "\n" + "\n".join(lines))
     if join_url:
         parts.append(_("Join online: %(url)s", url=join_url))
-    parts.append(event_page_url(event))
+    if page_link:
+        parts.append(event_page_url(event))
     return "\n\n".join(part for part in parts if part)
 
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
+from flask import current_app
+
 from core.db import utcnow
 from events.calendar import EventLike, SessionLike, entry_description, event_days, event_location
 
@@ -45,7 +47,14 @@ def calendar_links(
     personal = sessions is not None or join_url is not None
     chosen = list(sessions or []) if personal else list(event.sessions)
     details = entry_description(
-        event, sessions=chosen, personal=personal, join_url=join_url, limit=DESCRIPTION_LIMIT
+        event,
+        sessions=chosen,
+        personal=personal,
+        join_url=join_url,
+        limit=DESCRIPTION_LIMIT,
+        # The event page is cached for every visitor: its address goes in only from
+        # PUBLIC_BASE_URL (always set in production), never from a Host header a client sent.
+        page_link=bool(current_app.config.get("PUBLIC_BASE_URL")),
     )
     location = join_url if join_url and event.format == "online" else event_location(event)
     days = event_days(event)

@@ -191,3 +191,19 @@ def test_the_palette_passes_contrast_and_the_stylesheet_is_current():
     assert STYLESHEET.read_text(encoding="utf-8") == stylesheet(), (
         "static/css/charts.css is out of date: python -m core.charts > static/css/charts.css"
     )
+
+
+def test_the_demo_data_gives_the_dashboard_something_to_show(app, admin):
+    result = app.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+
+    boards = dashboard.dashboard(organiser_events(admin))
+
+    past = [b for b in boards if b.ended]
+    assert len(past) == 2
+    assert all(b.attended > 0 and b.no_shows > 0 for b in past)
+    upcoming = [b for b in boards if not b.ended]
+    assert all(len(b.per_day) >= 3 for b in upcoming)  # registrations over several days
+    assert any(b.waitlisted for b in upcoming)  # a full quota with a waiting list
+    assert any(b.statuses["cancelled"] for b in boards)
+    assert app.test_cli_runner().invoke(args=["seats", "check"]).exit_code == 0
