@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import errors, guard, i18n, mail_render, security, statements, urls
+from core import charts, errors, guard, i18n, mail_render, security, statements, urls
 from core.db import db, install_sqlite_recipe
 from core.extensions import babel, csrf, limiter, login_manager, mail, migrate
 from core.settings import load_config
@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     guard.init_app(app)
     urls.init_app(app)
+    charts.init_app(app)
     statements.init_app(app)  # only with BENCH_COUNT_STATEMENTS=1 (bench/run.py)
 
     import events.models  # noqa: F401  (every table known to Alembic and create_all)

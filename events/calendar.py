@@ -2,16 +2,29 @@
 
 Times are written in the event's own zone (``DTSTART;TZID=Europe/Helsinki:...``) with a
 VTIMEZONE block for that zone, so a calendar shows the right local time on either side of a
-daylight-saving change. UIDs are stable (``event-<id>@<host>``, ``session-<id>@<host>``), and
-SEQUENCE is ``Event.sequence``, which the services raise whenever time, place or status
-changes, so calendar programs replace their copy instead of adding a second one.
+daylight-saving change. UIDs are stable (``event-<id>@<host>``; a registrant's own entry has
+its own, see participants.emails), and SEQUENCE is ``Event.sequence``, which the services
+raise whenever time, place or status changes, so calendar programs replace their copy instead
+of adding a second one.
+
+What an entry holds:
+- One VEVENT per event, never one per session (a conference with parallel workshops used to
+  fill a calendar with ten overlapping entries). The public file lists the agenda in the
+  description; a registrant's own entry lists only the sessions they chose.
+- An event over several days is a daily series (RRULE:FREQ=DAILY;COUNT=n) with each day's
+  hours, so every day shows as a block at its hours, and one UID still covers the whole
+  event, as an invitation and its CANCEL need (iTIP: one UID per message). One entry from the
+  first morning to the last afternoon would show as a bar over the nights, hiding the hours.
+- The description is plain text in the reader's language: the Markdown rendered to text,
+  the target groups by their translated names, the sessions, the page's address; the online
+  join link only in a confirmed person's entry.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import icalendar
@@ -21,9 +34,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from core.db import utcnow
+from core.text import markdown_text
 from core.urls import external_url
 from events.content import localized
 from events.facts import EventFacts, SessionFacts
+from events.labels import KIND_LABELS, TARGET_GROUP_LABELS
 from events.models import Event, EventTargetGroup, Session, local
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -53,10 +68,6 @@ def calendar_host() -> str:
 
 def event_uid(event: EventLike) -> str:
     return f"event-{event.id}@{calendar_host()}"
-
-
-def session_uid(session: SessionLike) -> str:
-    return f"session-{session.id}@{calendar_host()}"
 
 
 def event_page_url(event: EventLike) -> str:
@@ -89,6 +100,55 @@ def _zone_aware(moment: datetime, event: EventLike) -> datetime:
     return local(moment, event)
 
 
+def _status(event: EventLike, method: str) -> str:
+    if method == "CANCEL" or event.status == "cancelled":
+        return "CANCELLED"
+    return "CONFIRMED"
+
+
+# --- days: an event over several days is a daily series --------------------------------------
+
+# An event that ends before this hour on the day after it starts is one evening that runs past
+# midnight, not two days.
+_NIGHT_ENDS = time(6, 0)
+
+
+def event_days(event: EventLike) -> list[tuple[datetime, datetime]]:
+    """The event's days as (start, end) on its own clock: one pair for a one-day event; for an
+    event over several days one pair per day, each from the start's clock time to the end's
+    (a conference from 20 May 9.00 to 21 May 16.00 is 9.00–16.00 on each day).
+
+    When the end's clock time is not after the start's (13.00 one day to 12.00 the next) the
+    days have no common hours, and the event stays one span."""
+    start, end = _zone_aware(event.starts_at, event), _zone_aware(event.ends_at, event)
+    dates = (end.date() - start.date()).days
+    if dates == 0 or (dates == 1 and end.time() <= _NIGHT_ENDS) or end.time() <= start.time():
+        return [(start, end)]
+    zone = start.tzinfo
+    days = []
+    for n in range(dates + 1):
+        day = start.date() + timedelta(days=n)
+        days.append(
+            (datetime.combine(day, start.time(), zone), datetime.combine(day, end.time(), zone))
+        )
+    return days
+
+
+def _days_text(days: Sequence[tuple[datetime, datetime]]) -> str:
+    """ "2 days, 09:00–16:00 each day: 2026-05-20, 2026-05-21" for a multi-day event."""
+    first_start, first_end = days[0]
+    return _(
+        "%(num)s days, %(start)s–%(end)s each day: %(dates)s",
+        num=len(days),
+        start=f"{first_start:%H:%M}",
+        end=f"{first_end:%H:%M}",
+        dates=", ".join(f"{start:%Y-%m-%d}" for start, _end in days),
+    )
+
+
+# --- what the entry says: plain text, in the current language --------------------------------
+
+
 def _speakers_text(session: SessionLike) -> str:
     names = []
     for speaker in session.speakers or []:
@@ -99,10 +159,62 @@ def _speakers_text(session: SessionLike) -> str:
     return ", ".join(names)
 
 
-def _status(event: EventLike, method: str) -> str:
-    if method == "CANCEL" or event.status == "cancelled":
-        return "CANCELLED"
-    return "CONFIRMED"
+def _session_line(event: EventLike, session: SessionLike) -> str:
+    start, end = _zone_aware(session.starts_at, event), _zone_aware(session.ends_at, event)
+    line = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} {_text(session, 'title')}"
+    if session.room:
+        line += f" ({session.room})"
+    speakers = _speakers_text(session)
+    if speakers:
+        line += f", {speakers}"
+    return line
+
+
+def target_groups_text(event: EventLike) -> str:
+    """Who the event is for, by the groups' names in the current language, in the order of
+    those names ("Others" last)."""
+    names = [
+        (code == "other", str(TARGET_GROUP_LABELS.get(code, code)))
+        for code in event.target_group_codes
+    ]
+    return ", ".join(name for _last, name in sorted(names, key=lambda n: (n[0], n[1].casefold())))
+
+
+def entry_description(
+    event: EventLike,
+    *,
+    sessions: Iterable[SessionLike] = (),
+    personal: bool = False,
+    join_url: str | None = None,
+    limit: int | None = None,
+    page_link: bool = True,
+) -> str:
+    """An entry's description as plain text in the current language: the days of a
+    multi-day event, the description (Markdown rendered to text), who it is for, the
+    sessions (the agenda, or "Your sessions:" when `personal`), the join link (only when
+    given: a confirmed person's entry) and the event's page (unless not `page_link`).
+    `limit` shortens the description (links to Google and Outlook carry the text in their
+    address)."""
+    parts = []
+    days = event_days(event)
+    if len(days) > 1:
+        parts.append(_days_text(days))
+    about = markdown_text(_text(event, "description"))
+    if limit is not None and len(about) > limit:
+        about = about[:limit].rsplit(" ", 1)[0] + " …"
+    parts.append(about)
+    groups = target_groups_text(event)
+    if groups:
+        parts.append(_("Who it is for: %(groups)s", groups=groups))
+    lines = [_session_line(event, s) for s in sessions]
+    if lines:
+        heading = _("Your sessions:") if personal else _("Agenda:")
+        parts.append(heading + "\n" + "\n".join(lines))
+    if join_url:
+        parts.append(_("Join online: %(url)s", url=join_url))
+    if page_link:
+        parts.append(event_page_url(event))
+    return "\n\n".join(part for part in parts if part)
 
 
 def _base_vevent(event: EventLike, *, uid: str, sequence: int, status: str, stamp: datetime):
@@ -126,48 +238,29 @@ def _event_vevent(
     sequence: int,
     status: str,
     stamp: datetime,
-    extra_description: str = "",
+    description: str,
+    join_url: str | None = None,
 ):
+    """The event's one VEVENT, a daily series when it runs over several days."""
     vevent = _base_vevent(event, uid=uid, sequence=sequence, status=status, stamp=stamp)
     title = _text(event, "title")
     summary = title
     if status == "CANCELLED":
         summary = _("Cancelled: %(title)s", title=title)
     vevent.add("summary", summary)
-    vevent.add("dtstart", _zone_aware(event.starts_at, event))
-    vevent.add("dtend", _zone_aware(event.ends_at, event))
-    vevent.add("location", event_location(event))
-    description = "\n\n".join(
-        part
-        for part in (_text(event, "description").strip(), extra_description, event_page_url(event))
-        if part
-    )
-    vevent.add("description", description)
-    vevent.add("categories", [event.kind, *event.target_group_codes])
-    return vevent
-
-
-def _session_vevent(event: EventLike, session: SessionLike, *, sequence: int, status: str, stamp):
-    vevent = _base_vevent(
-        event, uid=session_uid(session), sequence=sequence, status=status, stamp=stamp
-    )
-    summary = f"{_text(session, 'title')} – {_text(event, 'title')}"
-    if status == "CANCELLED":
-        summary = _("Cancelled: %(title)s", title=summary)
-    vevent.add("summary", summary)
-    vevent.add("dtstart", _zone_aware(session.starts_at, event))
-    vevent.add("dtend", _zone_aware(session.ends_at, event))
+    days = event_days(event)
+    vevent.add("dtstart", days[0][0])
+    vevent.add("dtend", days[0][1])
+    if len(days) > 1:
+        vevent.add("rrule", {"freq": "daily", "count": len(days)})
     location = event_location(event)
-    if session.room:
-        location = f"{session.room}, {location}"
+    if join_url and event.format == "online":
+        location = join_url  # calendar programs make an address in LOCATION a link
     vevent.add("location", location)
-    speakers = _speakers_text(session)
-    lines = [_text(session, "description").strip()]
-    if speakers:
-        lines.append(_("Speakers: %(names)s", names=speakers))
-    lines.append(event_page_url(event))
-    vevent.add("description", "\n\n".join(line for line in lines if line))
-    vevent.add("related-to", event_uid(event))
+    if join_url:
+        vevent.add("conference", join_url, parameters={"VALUE": "URI"})  # RFC 7986
+    vevent.add("description", description)
+    vevent.add("categories", [str(KIND_LABELS.get(event.kind, event.kind))])
     return vevent
 
 
@@ -234,30 +327,31 @@ def event_calendar(
     uid: str | None = None,
     attendee: tuple[str, str] | None = None,
     sessions: Iterable[SessionLike] | None = None,
+    join_url: str | None = None,
 ) -> bytes:
     """One event as an iCalendar file (bytes, UTF-8), for downloads and email attachments.
+    Always one VEVENT (a daily series for a multi-day event, see event_days).
 
-    - ``method="PUBLISH"`` (the default): the event's VEVENT (UID ``event-<id>@<host>``) and
-      one VEVENT per session (UID ``session-<id>@<host>``). ``sessions`` picks which sessions;
-      None means all of the event's sessions.
-    - ``method="REQUEST"``: an invitation, e.g. a registration confirmation. Pass
-      ``uid`` (one of its own per registration, e.g. ``f"registration-{r.id}@{calendar_host()}"``,
-      so that a later CANCEL with the same UID removes exactly that entry) and
-      ``attendee=(name, email)``; the file gets ORGANIZER (MAIL_DEFAULT_SENDER) and ATTENDEE
-      lines. iTIP allows one UID per scheduling message, so there is a single VEVENT for the
-      whole event; the chosen ``sessions`` (None: none) are listed in its DESCRIPTION.
-    - ``method="CANCEL"``: the same single VEVENT with STATUS:CANCELLED. Use the UID of the
+    - ``method="PUBLISH"`` (the default): the public entry, UID ``event-<id>@<host>``; its
+      description lists the agenda (``sessions``; None means all of the event's sessions).
+      Never the join link.
+    - ``method="REQUEST"``: a registrant's own entry, e.g. a registration confirmation. Pass
+      ``uid`` (one of its own per registration, so that a later CANCEL with the same UID
+      removes exactly that entry), ``attendee=(name, email)`` and the ``sessions`` the person
+      chose (None: none), which its description lists; ``join_url`` (a confirmed person at
+      an online or hybrid event) goes into the description, CONFERENCE, and for an online
+      event LOCATION. The file gets ORGANIZER (MAIL_DEFAULT_SENDER) and ATTENDEE lines.
+    - ``method="CANCEL"``: the same VEVENT with STATUS:CANCELLED. Use the UID of the
       REQUEST it withdraws (a cancelled registration), or leave ``uid`` None for the event's
       own UID (a cancelled event).
 
     SEQUENCE is ``event.sequence`` (it rises with every change of time, place or status). A
     CANCEL for an event that itself is not cancelled (a registration withdrawn) carries
     ``event.sequence + 1``, so calendar programs take it as newer than the invitation.
-    STATUS is CANCELLED when the event is cancelled or the method is CANCEL, else CONFIRMED.
     ``event`` and ``sessions`` are the models or their facts (events.facts), as an outbox
     row keeps them: the worker builds the same file, with the SEQUENCE taken when the message
-    was queued. Call it inside an application context (it builds absolute links from
-    PUBLIC_BASE_URL).
+    was queued, in the recipient's language. Call it inside an application context (it
+    builds absolute links from PUBLIC_BASE_URL).
     """
     method = method.upper()
     if method not in METHODS:
@@ -268,39 +362,34 @@ def event_calendar(
     cal = _new_calendar(method, _text(event, "title"))
 
     if method == "PUBLISH":
-        if uid is not None or attendee is not None:
-            raise ValueError("uid and attendee belong to REQUEST and CANCEL")
+        if uid is not None or attendee is not None or join_url is not None:
+            raise ValueError("uid, attendee and join_url belong to a registrant's entry")
+        agenda = event.sessions if sessions is None else list(sessions)
         cal.add_component(
             _event_vevent(
-                event, uid=event_uid(event), sequence=sequence, status=status, stamp=stamp
+                event,
+                uid=event_uid(event),
+                sequence=sequence,
+                status=status,
+                stamp=stamp,
+                description=entry_description(event, sessions=agenda),
             )
         )
-        chosen = event.sessions if sessions is None else list(sessions)
-        for session in chosen:
-            cal.add_component(
-                _session_vevent(event, session, sequence=sequence, status=status, stamp=stamp)
-            )
         return _finish(cal, [event])
 
-    if method == "CANCEL" and event.status != "cancelled":
-        sequence += 1
-    agenda = ""
+    if method == "CANCEL":
+        join_url = None
+        if event.status != "cancelled":
+            sequence += 1
     chosen = [] if sessions is None else list(sessions)
-    if chosen:
-        tz_lines = [
-            f"{_zone_aware(s.starts_at, event):%Y-%m-%d %H:%M}–"
-            f"{_zone_aware(s.ends_at, event):%H:%M} {_text(s, 'title')}"
-            + (f" ({s.room})" if s.room else "")
-            for s in chosen
-        ]
-        agenda = _("Your sessions:") + "\n" + "\n".join(tz_lines)
     vevent = _event_vevent(
         event,
         uid=uid or event_uid(event),
         sequence=sequence,
         status=status,
         stamp=stamp,
-        extra_description=agenda,
+        description=entry_description(event, sessions=chosen, personal=True, join_url=join_url),
+        join_url=join_url,
     )
     sender_name, sender_email = _sender()
     organizer = icalendar.vCalAddress(f"mailto:{sender_email}")
@@ -330,22 +419,23 @@ def _sender() -> tuple[str, str]:
 
 
 def feed_calendar(events: Sequence[Event], name: str) -> bytes:
-    """Many events (and their sessions) in one PUBLISH calendar; the events must have their
-    sessions loaded (selectinload) so that this makes no queries of its own."""
+    """Many events in one PUBLISH calendar, each as its public entry (the agenda in its
+    description); the events must have their sessions and target groups loaded
+    (feed_query) so that this makes no queries of its own."""
     stamp = utcnow().replace(microsecond=0)
     cal = _new_calendar("PUBLISH", name)
     cal.add("x-wr-timezone", current_app.config.get("DEFAULT_TIMEZONE", "Europe/Stockholm"))
     for event in events:
-        status = _status(event, "PUBLISH")
         cal.add_component(
             _event_vevent(
-                event, uid=event_uid(event), sequence=event.sequence, status=status, stamp=stamp
+                event,
+                uid=event_uid(event),
+                sequence=event.sequence,
+                status=_status(event, "PUBLISH"),
+                stamp=stamp,
+                description=entry_description(event, sessions=event.sessions),
             )
         )
-        for session in event.sessions:
-            cal.add_component(
-                _session_vevent(event, session, sequence=event.sequence, status=status, stamp=stamp)
-            )
     return _finish(cal, events)
 
 

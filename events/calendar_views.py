@@ -3,16 +3,26 @@ events.calendar)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 
 from core.db import db
 from events.calendar import CONTENT_TYPE, event_calendar, feed_calendar, feed_query
+from events.calendar_links import calendar_links
 from events.labels import TARGET_GROUP_LABELS
 from events.models import LANGUAGES, TARGET_GROUPS
 from events.queries import get_public_event
 
 bp = Blueprint("calendar", __name__)
+
+
+@bp.app_context_processor
+def _calendar_helpers() -> dict[str, Any]:
+    """calendar_links(event) for the event page's "Add to Google Calendar" and "Add to Outlook"
+    (templates/events/_add_to_calendar.html); None once the event has ended."""
+    return {"calendar_links": calendar_links}
 
 
 def _ics_response(body: bytes, filename: str) -> Response:

@@ -15,7 +15,7 @@ from core.errors import ServiceError
 from core.models import Organiser
 from events.demo_texts import with_translations
 from events.models import TARGET_GROUPS, Event
-from events.services import create_event
+from events.services import create_event, demo_events_created
 
 DEMO_ADMIN_EMAIL = "admin@example.org"
 DEMO_ADMIN_PASSWORD = "motesplats-demo"
@@ -341,6 +341,7 @@ def demo_data_command(if_empty: bool) -> None:
         db.session.rollback()
         detail = "; ".join(f"{k}: {v}" for k, v in err.fields.items()) or str(err.message)
         raise click.ClickException(f"Demo data was refused: {detail}") from err
+    demo_events_created.send(None, events=events)  # participants add registrations
     for event in events:
         click.echo(f"{event.status:10} {event.slug}")
     if created:

@@ -29,6 +29,8 @@ event_cancelled = signals.signal("event-cancelled")
 seats_added = signals.signal("seats-added")  # capacity or a quota rose: promote from waitlist
 # Target groups newly admitted to an existing event (codes=[...]): their seats are counted.
 groups_admitted = signals.signal("groups-admitted")
+# flask demo-data made its events (events=[...]): participants add the demo's registrations.
+demo_events_created = signals.signal("demo-events-created")
 
 # What raises SEQUENCE in calendar files when it changes.
 _SCHEDULE_FIELDS = (

@@ -3,6 +3,7 @@ flask seats check [--fix]: the kept seat counts recounted from the registrations
 
 import click
 
+import participants.demo  # noqa: F401 (it adds the demo's registrations to flask demo-data)
 from participants.seats import fix_counts, recount
 from participants.services import erase_needs_of_past_events
 

@@ -10,7 +10,8 @@ and an HTML part, and carries the manage link. Calendar attachments belong to th
 own entry: one UID per registration (`registration-<hash>@<host>`), so a later update or CANCEL
 replaces or removes exactly that entry in their calendar. Only confirmed people hold an entry,
 so only their messages carry a calendar file; a waitlisted person gets the notices without one.
-The online join link goes only into the confirmation and the promotion.
+The online join link goes only to a confirmed person: into the confirmation, the promotion and
+an update of the time or place, and into the calendar entry they carry.
 """
 
 from __future__ import annotations
@@ -134,7 +135,12 @@ def manage_link(registration: Registration) -> None:
 
 def event_changed(registration: Registration) -> None:
     """The event's time or place changed: an updated calendar file (higher SEQUENCE)."""
-    _queue(registration, "event_changed", calendar="REQUEST" if registration.holds_place else None)
+    _queue(
+        registration,
+        "event_changed",
+        calendar="REQUEST" if registration.holds_place else None,
+        join_url=join_url(registration),  # the updated entry keeps the link (confirmed only)
+    )
 
 
 def event_cancelled(registration: Registration) -> None:
@@ -224,6 +230,7 @@ def _write(kind: str, facts: Mapping[str, Any]) -> MailDraft:
             uid=calendar["uid"],
             attendee=(registration.name, registration.email),
             sessions=sessions,
+            join_url=facts.get("join_url") if method == "REQUEST" else None,
         )
         attachments.append(_attachment(body, method))
     return MailDraft(kind, _subject(kind, facts, event.title), context, attachments)

@@ -9,6 +9,8 @@ twice keeps the first time) and offers an Undo button, which is a POST.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     flash,
@@ -27,8 +29,8 @@ from core.filters import filters_with_notices
 from core.pages import csrf_failed, current_organiser, download, put_errors
 from core.spreadsheets import parse_separator
 from events import queries as event_queries
-from events.models import Event
-from participants import exports, messaging, queries, seats, services
+from events.models import Event, local
+from participants import dashboard, exports, messaging, queries, seats, services
 from participants.forms import (
     AddPersonForm,
     ConfirmForm,
@@ -39,6 +41,13 @@ from participants.models import REGISTRATION_STATUSES
 
 manage_bp = Blueprint("participants_manage", __name__, url_prefix="/manage")
 manage_bp.context_processor(template_labels)
+
+
+@manage_bp.app_context_processor
+def _dashboard_helpers() -> dict[str, Any]:
+    """event_dashboard(events) for /manage/ (events' page; templates/participants/
+    _dashboard.html): events know nothing of registrations, so the dashboard is ours."""
+    return {"event_dashboard": dashboard.dashboard, "event_local": local}
 
 
 def _event(slug: str) -> Event:

@@ -37,6 +37,7 @@ from core.pages import csrf_failed, download, put_errors
 from core.urls import external_url
 from events import queries as event_queries
 from events.calendar import event_calendar
+from events.calendar_links import calendar_links
 from events.models import LANGUAGES, Event
 from participants import queries, seats, services, window
 from participants.emails import join_url, registration_uid
@@ -145,6 +146,18 @@ def _lang_args() -> dict[str, str]:
     return {"lang": lang} if lang in current_app.config["LANGUAGES"] else {}
 
 
+def _personal_calendar(registration: Registration) -> dict[str, str] | None:
+    """The person's "Add to Google Calendar" and "Add to Outlook" links (their sessions and,
+    when confirmed, the join link); None without a place or once the event has ended."""
+    if not registration.holds_place:
+        return None
+    return calendar_links(
+        registration.event,
+        sessions=list(registration.sessions),
+        join_url=join_url(registration),
+    )
+
+
 def _manage_page(
     registration: Registration,
     form: SessionsForm | None = None,
@@ -163,6 +176,7 @@ def _manage_page(
             reason=seats.waitlist_reason(registration),
             can_change=services.may_change_sessions(registration),
             join_url=join_url(registration),
+            personal_calendar=_personal_calendar(registration),
             form=form,
             chosen={str(v) for v in form.sessions.data or []},
             places_left=seats.session_places_left(event),
@@ -258,5 +272,6 @@ def calendar(token: str) -> ResponseReturnValue:
             uid=registration_uid(registration),
             attendee=(registration.name, registration.email),
             sessions=list(registration.sessions),
+            join_url=join_url(registration),
         )
     return download(body, f"{registration.event.slug}.ics", "text/calendar")
