@@ -28,7 +28,7 @@ from core.db import db, utcnow
 from core.errors import NotFound, ServiceError
 from core.pages import current_organiser, put_errors
 from events import labels, queries, services
-from events.forms import COMMON_TIMEZONES, ConfirmForm, EventForm, SessionForm
+from events.forms import ConfirmForm, EventForm, SessionForm, timezone_choices
 from events.models import TARGET_GROUPS, Event, Session
 
 manage_bp = Blueprint("events_manage", __name__, url_prefix="/manage")
@@ -141,6 +141,7 @@ def _render_event_form(
     group_error: str | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
+    form.timezone.choices = timezone_choices(form.timezone.data or (event and event.timezone))
     return (
         render_template(
             "events/manage/event_form.html",
@@ -149,7 +150,6 @@ def _render_event_form(
             groups=groups,
             general_errors=general_errors or [],
             group_error=group_error,
-            common_timezones=COMMON_TIMEZONES,
         ),
         status,
     )

@@ -35,7 +35,7 @@ from app import create_app
 flask_app = create_app()  # no configuration: defaults and the environment only
 client = flask_app.test_client()
 page = client.get("/")
-css = client.get("/static/css/site.css")
+css = client.get("/static/css/motesplats.min.css")
 print(json.dumps({
     "module": app.__file__,
     "root": flask_app.root_path,
@@ -92,7 +92,7 @@ def test_wheel_installs_and_runs_outside_the_checkout_in_swedish(tmp_path: Path)
     for lang in ("sv", "en", "fi"):
         assert f"motesplats_files/translations/{lang}/LC_MESSAGES/messages.mo" in names
     assert "motesplats_files/templates/base.html" in names
-    assert "motesplats_files/static/css/site.css" in names
+    assert "motesplats_files/static/css/motesplats.min.css" in names
     assert "motesplats_files/migrations/env.py" in names
     assert not [n for n in names if n.endswith((".po", ".pyc")) or n.startswith("tests/")]
 

@@ -78,7 +78,11 @@ def load(slug: str) -> Event | None:
 
 def field_error(html: str, field: str) -> str:
     """The message shown next to a field (the <p> its aria-describedby points to)."""
-    match = re.search(rf'<p class="error" id="{re.escape(field)}-error">([^<]*)</p>', html)
+    match = re.search(
+        rf'<p class="govuk-error-message" id="{re.escape(field)}-error">'
+        rf'<span class="govuk-visually-hidden">[^<]*</span> ([^<]*)</p>',
+        html,
+    )
     assert match, f"no error shown next to {field}"
     assert f'aria-describedby="{field}-error"' in html or (
         f'aria-describedby="{field}-hint {field}-error"' in html
