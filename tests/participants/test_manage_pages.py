@@ -227,7 +227,7 @@ def test_add_a_person_shows_errors_and_duplicates(signed_in, make_event):
     response = signed_in.post(url, data={"name": "", "email": "x", "organisation": "Org"})
     assert response.status_code == 422
     assert re.search(
-        r'id="name-error"><span class="govuk-visually-hidden">Error:</span> Enter your name\.',
+        r'id="name-error"><span[^>]*>Error:</span> Enter your name\.',
         text(response),
     )
 
@@ -386,11 +386,11 @@ def test_message_needs_a_subject_and_a_text(signed_in, make_event):
     assert response.status_code == 422
     page = text(response)
     assert re.search(
-        r'id="subject-error"><span class="govuk-visually-hidden">Error:</span> Enter a subject\.',
+        r'id="subject-error"><span[^>]*>Error:</span> Enter a subject\.',
         page,
     )
     assert re.search(
-        r'id="body-error"><span class="govuk-visually-hidden">Error:</span> Enter the text of the message\.',
+        r'id="body-error"><span[^>]*>Error:</span> Enter the text of the message\.',
         page,
     )
     assert _bulk() == []
