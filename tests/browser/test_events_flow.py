@@ -114,7 +114,7 @@ def test_organiser_publishes_an_event_and_a_visitor_finds_it_in_three_languages(
     with page.expect_navigation():
         page.get_by_role("button", name=t("Publish"), exact=True).click()
     assert t("The event is published.") in main_text(page)
-    assert page.locator(".badge").inner_text() == t("Published")
+    assert page.locator("main .govuk-tag").first.inner_text() == t("Published")
     assert page.get_by_role("button", name=t("Publish"), exact=True).count() == 0
     assert_accessible(page)
 

@@ -135,7 +135,8 @@ def test_register_from_the_event_page_then_cancel_from_the_manage_link(
     text = main_text(page)
     assert t("Thank you, you are registered. We have sent a confirmation by email.") in text
     assert t("You have a place at the event.") in text
-    assert person["name"] in text and person["organisation"] in text
+    assert person["name"] in text, text
+    assert person["organisation"] in text, text
     assert session in text
     assert page.get_by_role("link", name=t("Your ticket with a QR code"), exact=True).count() == 1
     assert_accessible(page)
@@ -197,7 +198,9 @@ def test_a_wrong_organisation_number_is_explained_next_to_the_field(
     assert field.get_attribute("aria-invalid") == "true"
     error_id = f"{field.get_attribute('id')}-error"
     assert error_id in (field.get_attribute("aria-describedby") or "").split()
-    assert page.locator(f"#{error_id}").inner_text() == message
+    # "Fel:" first, visually hidden: a screen reader hears that this is an error.
+    shown = re.sub(r"\s+", " ", page.locator(f"#{error_id}").inner_text()).strip()
+    assert shown == f"{t('Error')}: {message}"
     # What was typed is kept, so only the number needs correcting.
     assert page.get_by_label(t("Name"), exact=True).input_value() == person["name"]
     assert_accessible(page)
