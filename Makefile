@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test test-postgres test-browser lint format worker bench translations lock wheel clean
+.PHONY: run test test-postgres test-browser lint format worker bench translations lock wheel clean assets
 
 # .venv holds exactly requirements.lock (every package pinned with its hashes), then the app
 # itself as an editable install without dependencies (--no-build-isolation: setup.py's build
@@ -68,6 +68,16 @@ test-postgres: $(STAMP)
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+# The design system: GOV.UK Frontend with our identity (assets/motesplats.scss), compiled by
+# Dart Sass into static/css/, its script and licence copied into static/. The results are
+# committed, so `make run` needs no Node; run this after changing assets/ or package.json.
+assets: node_modules/.package-lock.json
+	npx sass --no-source-map --style=compressed --quiet-deps --load-path=node_modules \
+		assets/motesplats.scss static/css/motesplats.min.css
+	mkdir -p static/js
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/js/
+	cp assets/govuk-frontend-LICENSE.txt static/govuk-frontend-LICENSE.txt
 
 test-browser: $(STAMP) node_modules/.package-lock.json
 	$(BIN)/pytest -q -m browser tests/browser

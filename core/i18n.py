@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, get_timezone_name
+from babel.dates import format_date, get_timezone_location, get_timezone_name
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 
@@ -98,13 +98,34 @@ def format_span(starts: datetime, ends: datetime, tz: str, lang: str | None = No
     return text
 
 
-def zone_label(tz: str, moment: datetime, lang: str | None = None) -> str | None:
-    """The zone's name when its clock differs from Stockholm's at that moment, else None."""
+def format_times(starts: datetime, ends: datetime, tz: str, lang: str | None = None) -> str:
+    """'kl. 9.00–9.45' in the zone tz, for a line under a heading that names the day; the
+    whole span (format_span) when it runs past midnight."""
+    lang = _lang(lang)
     zone = ZoneInfo(tz)
-    if moment.astimezone(zone).utcoffset() == moment.astimezone(STOCKHOLM).utcoffset():
+    start, end = starts.astimezone(zone), ends.astimezone(zone)
+    if start.date() != end.date():
+        return format_span(starts, ends, tz, lang)
+    return f"{_TIME_PREFIX[lang]}{format_clock(start, lang)}–{format_clock(end, lang)}"
+
+
+def zone_label(
+    tz: str, moment: datetime, lang: str | None = None, online: bool = False
+) -> str | None:
+    """The zone in one clean form, "östeuropeisk tid (Helsingfors)", "Itä-Euroopan aika
+    (Helsinki)": only when its clock differs from Stockholm's at that moment, or always for an
+    online event (online=True), whose audience may sit in either country. Else None.
+    Templates show it as it is, never inside another pair of brackets."""
+    zone = ZoneInfo(tz)
+    if (
+        not online
+        and moment.astimezone(zone).utcoffset() == moment.astimezone(STOCKHOLM).utcoffset()
+    ):
         return None
     lang = _lang(lang)
-    return f"{get_timezone_name(zone, 'long', locale=lang)} ({tz})"
+    name = get_timezone_name(zone, "long", locale=lang)
+    city = get_timezone_location(zone, locale=lang, return_city=True)
+    return f"{name} ({city})" if city and city not in name else name
 
 
 def compile_catalogues(app: Flask) -> None:
@@ -127,5 +148,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["short_day"] = format_short_day
     app.jinja_env.filters["clock"] = format_clock
     app.jinja_env.globals.update(
-        format_span=format_span, zone_label=zone_label, current_language=current_language
+        format_span=format_span,
+        format_times=format_times,
+        zone_label=zone_label,
+        current_language=current_language,
     )

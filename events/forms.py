@@ -23,7 +23,34 @@ except ImportError:  # WTForms before 3.3 takes (value, label) pairs
     SelectChoice = None
 from events.labels import FORMAT_LABELS, KIND_LABELS, LANGUAGE_LABELS
 
+# The zones an organiser picks from in the event form (the API takes any IANA name; an event
+# saved in another zone keeps it, offered as one more choice when it is edited).
 COMMON_TIMEZONES = ("Europe/Stockholm", "Europe/Helsinki", "Europe/Oslo", "Europe/Copenhagen")
+
+
+def timezone_choices(current: str | None = None) -> list[tuple[str, str]]:
+    """(zone, "Stockholm – centraleuropeisk tid") for the supported zones, in the page's
+    language, plus current when it is not one of them."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import get_timezone_location, get_timezone_name
+
+    from core.i18n import current_language
+
+    lang = current_language()
+    zones = list(COMMON_TIMEZONES)
+    if current and current not in zones:
+        zones.append(current)
+    choices = []
+    for tz in zones:
+        try:
+            zone = ZoneInfo(tz)
+        except (KeyError, ValueError):
+            choices.append((tz, tz))
+            continue
+        city = get_timezone_location(zone, locale=lang, return_city=True)
+        choices.append((tz, f"{city} – {get_timezone_name(zone, 'long', locale=lang)}"))
+    return choices
 
 
 def _choices(labels: dict[str, Any]) -> list[Any]:
@@ -121,7 +148,7 @@ class EventForm(FlaskForm, TranslationFields):
     language = SelectField(
         _l("Language of the event"), choices=_choices(LANGUAGE_LABELS), validate_choice=False
     )
-    timezone = StringField(_l("Time zone"), default="Europe/Stockholm")
+    timezone = SelectField(_l("Time zone"), default="Europe/Stockholm", validate_choice=False)
     starts_at = _datetime_field(_l("Starts"), required=True)
     ends_at = _datetime_field(_l("Ends"), required=True)
     venue_name = StringField(_l("Venue"))

@@ -1,7 +1,7 @@
 """What people read for the stable codes of events: target groups, kinds, formats, languages
 and statuses, translated."""
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from flask_babel import get_translations, lazy_pgettext
@@ -33,6 +33,32 @@ STATUS_LABELS = {
     "published": _l("Published"),
     "cancelled": lazy_pgettext("event status", "Cancelled"),
 }
+
+
+def _collation_key(text: str, lang: str) -> str:
+    """Sorts as a reader of lang expects: in Swedish and Finnish å, ä and ö come after z."""
+    text = text.casefold()
+    if lang in ("sv", "fi"):
+        text = text.translate(str.maketrans({"å": "z\x01", "ä": "z\x02", "ö": "z\x03"}))
+    return text
+
+
+def sorted_target_groups(
+    items: Iterable[Any], labels: Mapping[str, Any] | None = None
+) -> list[Any]:
+    """Target groups (codes, or objects with a .code) in the order of their names in the
+    page's language, "other" last whatever its name ("Övriga" would sort last in Swedish
+    anyway, "Others" would not in English)."""
+    from core.i18n import current_language
+
+    labels = labels or TARGET_GROUP_LABELS
+    lang = current_language()
+
+    def key(item: Any) -> tuple[bool, str]:
+        code = item if isinstance(item, str) else item.code
+        return (code == "other", _collation_key(str(labels[code]), lang))
+
+    return sorted(items, key=key)
 
 
 class TranslatedOnce(Mapping[str, str]):
@@ -102,11 +128,21 @@ def template_translations() -> dict[str, Any]:
 def template_labels() -> dict[str, Any]:
     """The label tables, each label translated once per render (events.TranslatedOnce),
     and gettext bound to the page's catalogue once (events.template_translations)."""
+    target_groups = TranslatedOnce(TARGET_GROUP_LABELS)
+
+    def target_group_names(items: Iterable[Any]) -> list[str]:
+        return [
+            target_groups[i if isinstance(i, str) else i.code]
+            for i in sorted_target_groups(items, target_groups)
+        ]
+
     return {
         **template_translations(),
+        "sorted_target_groups": lambda items: sorted_target_groups(items, target_groups),
+        "target_group_names": target_group_names,
         "KIND_LABELS": TranslatedOnce(KIND_LABELS),
         "FORMAT_LABELS": TranslatedOnce(FORMAT_LABELS),
         "LANGUAGE_LABELS": TranslatedOnce(LANGUAGE_LABELS),
         "STATUS_LABELS": TranslatedOnce(STATUS_LABELS),
-        "TARGET_GROUP_LABELS": TranslatedOnce(TARGET_GROUP_LABELS),
+        "TARGET_GROUP_LABELS": target_groups,
     }

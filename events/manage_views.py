@@ -29,11 +29,11 @@ from core.errors import NotFound, ServiceError
 from core.pages import current_organiser, put_errors
 from events import labels, queries, services
 from events.forms import (
-    COMMON_TIMEZONES,
     TRANSLATION_FIELD_NAMES,
     ConfirmForm,
     EventForm,
     SessionForm,
+    timezone_choices,
 )
 from events.models import TARGET_GROUPS, Event, Session
 
@@ -159,6 +159,7 @@ def _render_event_form(
     group_error: str | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
+    form.timezone.choices = timezone_choices(form.timezone.data or (event and event.timezone))
     return (
         render_template(
             "events/manage/event_form.html",
@@ -167,7 +168,6 @@ def _render_event_form(
             groups=groups,
             general_errors=general_errors or [],
             group_error=group_error,
-            common_timezones=COMMON_TIMEZONES,
             translation_fieldsets=form.translation_fieldsets(_own_language(event)),
         ),
         status,

@@ -4,6 +4,7 @@ event's page. Organisers' pages are events/manage_views.py."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -15,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from core.db import utcnow
 from core.filters import filters_with_notices
 from core.i18n import current_language
 from core.page_cache import cached_for_visitors, changes_at
@@ -92,6 +94,15 @@ def _agenda_texts() -> dict[str, Any]:
     }
 
 
+def _agenda_days(event: Any) -> list[tuple[Any, list[Any]]]:
+    """The agenda grouped by the day each session starts on, in the event's zone."""
+    zone = ZoneInfo(event.timezone)
+    days: dict[Any, list[Any]] = {}
+    for s in event.sessions:
+        days.setdefault(s.starts_at.astimezone(zone).date(), []).append(s)
+    return [(s[0].starts_at.astimezone(zone), s) for s in days.values()]
+
+
 @bp.route("/events/<slug>")
 @cached_for_visitors(queries.event_page_version)
 def detail(slug: str) -> ResponseReturnValue:
@@ -101,6 +112,8 @@ def detail(slug: str) -> ResponseReturnValue:
     return render_template(
         "events/detail.html",
         event=event,
+        ended=event.ends_at <= utcnow(),
+        agenda_days=_agenda_days(event),
         texts=_agenda_texts(),
         description_html=queries.render_description(description.text),
         description_lang=description.lang,

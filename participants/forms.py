@@ -23,7 +23,7 @@ from wtforms import (
 )
 
 from core.pages import MarkRequired
-from events.labels import LANGUAGE_LABELS, TARGET_GROUP_LABELS
+from events.labels import LANGUAGE_LABELS, TARGET_GROUP_LABELS, sorted_target_groups
 from events.models import TARGET_GROUPS
 
 COUNTRY_LABELS = {"SE": _l("Sweden"), "FI": _l("Finland"), "other": _l("Another country")}
@@ -36,34 +36,36 @@ ATTENDED_LABELS = {"": _l("Any"), "yes": _l("Attended"), "no": _l("Not attended"
 
 
 class RegistrationForm(FlaskForm):
+    # In the order the page shows them (templates/participants/_person_fields.html), which is
+    # the order of the error summary. Optional fields are marked "(optional)" by the template.
     name = StringField(_l("Name"), validators=[MarkRequired()])
     email = EmailField(_l("Email"), validators=[MarkRequired()])
-    organisation = StringField(_l("Organisation"), validators=[MarkRequired()])
-    org_number = StringField(_l("Organisation number (optional)"))
-    country = SelectField(
-        _l("Country of the organisation"),
-        choices=list(COUNTRY_LABELS.items()),
-        validate_choice=False,
-    )
+    role = StringField(_l("Role or title"))
     target_group = SelectField(
         _l("Target group"), validators=[MarkRequired()], validate_choice=False
     )
-    role = StringField(_l("Role or title"))
     language = SelectField(
         _l("Preferred language for emails and your registration page"),
         choices=list(LANGUAGE_LABELS.items()),
         validate_choice=False,
     )
+    organisation = StringField(_l("Organisation"), validators=[MarkRequired()])
+    country = SelectField(
+        _l("Country of the organisation"),
+        choices=list(COUNTRY_LABELS.items()),
+        validate_choice=False,
+    )
+    org_number = StringField(_l("Organisation number"))
     # Rendered by the template as checkboxes in a fieldset (with time, room and "full").
     sessions = SelectMultipleField(_l("Sessions"), coerce=str, validate_choice=False)
-    needs = TextAreaField(_l("Dietary and accessibility needs (optional)"))
+    needs = TextAreaField(_l("Dietary and accessibility needs"))
     consent_future_invitations = BooleanField(
         _l("Yes, send me invitations to future events of the project")
     )
 
     def set_target_groups(self, codes: list[str] | tuple[str, ...]) -> None:
         self.target_group.choices = [("", _l("Choose…"))] + [
-            (code, TARGET_GROUP_LABELS[code]) for code in codes
+            (code, TARGET_GROUP_LABELS[code]) for code in sorted_target_groups(codes)
         ]
 
     def as_service_data(self) -> dict[str, Any]:

@@ -21,4 +21,9 @@ def template_labels() -> dict[str, Any]:
         "ATTENDED_LABELS": ATTENDED_LABELS,
         "FULL_MESSAGES": seats.FULL_MESSAGES,
         "event_local": local,
+        "sorted_target_groups": event_labels.sorted_target_groups,
+        "target_group_names": lambda items: [
+            str(event_labels.TARGET_GROUP_LABELS[i if isinstance(i, str) else i.code])
+            for i in event_labels.sorted_target_groups(items)
+        ],
     }

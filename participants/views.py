@@ -78,6 +78,7 @@ def _register_page(
     status: int = 200,
     general: list[str] | None = None,
     closed_message: Any = None,
+    notice: str | None = None,
 ) -> ResponseReturnValue:
     state = window.registration_state(event)
     return (
@@ -91,6 +92,7 @@ def _register_page(
             places_left=seats.session_places_left(event),
             chosen={str(v) for v in form.sessions.data or []},
             general_errors=general or [],
+            notice=notice,
         ),
         status,
     )
@@ -116,7 +118,8 @@ def register(slug: str) -> ResponseReturnValue:
     try:
         registration = services.register(event, form.as_service_data())
     except services.AlreadyRegistered as err:
-        return _register_page(event, form, 409, [str(err.message)])
+        # Harmless: the link is emailed again. A notice, not an error.
+        return _register_page(event, form, 409, notice=str(err.message))
     except (window.RegistrationClosed, window.EventCancelled) as err:
         return _register_page(event, form, 409, closed_message=err.message)
     except ValidationError as err:

@@ -33,6 +33,13 @@ def tr(live_server: LiveServer, lang: str, msgid: str, **variables: Any) -> str:
         return str(gettext(msgid, **variables))
 
 
+def label_of(live_server: LiveServer, lang: str, msgid: str) -> re.Pattern[str]:
+    """A field's label as the page writes it, with or without the "(optional)" the form adds
+    to optional fields: a locator that finds the field either way."""
+    optional = re.escape(tr(live_server, lang, "optional"))
+    return re.compile(rf"^{re.escape(tr(live_server, lang, msgid))}( \({optional}\))?$")
+
+
 def words(text: str) -> re.Pattern[str]:
     """A pattern that finds text inside a longer accessible name (e.g. with a hidden suffix)."""
     return re.compile(re.escape(text))

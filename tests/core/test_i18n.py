@@ -18,7 +18,7 @@ from core.i18n import format_day, format_span, zone_label
 
 
 def html_lang(response) -> str:
-    match = re.search(r'<html lang="([^"]+)">', response.get_data(as_text=True))
+    match = re.search(r'<html lang="([^"]+)"', response.get_data(as_text=True))
     assert match
     return match.group(1)
 
@@ -124,8 +124,19 @@ def test_span_over_two_days_names_both(app):
 def test_zone_is_named_only_when_it_differs_from_stockholm(app):
     assert zone_label("Europe/Stockholm", START, "sv") is None
     assert zone_label("Europe/Oslo", START, "sv") is None  # same clock as Stockholm
-    label = zone_label("Europe/Helsinki", START, "fi")
-    assert label is not None and "Europe/Helsinki" in label
+    # One clean form, no brackets inside brackets: "Itä-Euroopan aika (Helsinki)".
+    assert zone_label("Europe/Helsinki", START, "fi") == "Itä-Euroopan aika (Helsinki)"
+    assert zone_label("Europe/Helsinki", START, "sv") == "östeuropeisk tid (Helsingfors)"
+
+
+def test_an_online_event_names_its_zone_even_in_stockholm(app):
+    """People join an online event from Sweden and Finland: the zone is always said."""
+    assert zone_label("Europe/Stockholm", START, "sv", online=True) == (
+        "centraleuropeisk tid (Stockholm)"
+    )
+    assert zone_label("Europe/Stockholm", START, "fi", online=True) == (
+        "Keski-Euroopan aika (Tukholma)"
+    )
 
 
 def test_translated_swedish_interface(client):
@@ -133,7 +144,9 @@ def test_translated_swedish_interface(client):
     "Tillgänglighet", and the menu is in Swedish."""
     html = client.get("/").get_data(as_text=True)
     footer = html[html.index("<footer") :]
-    assert re.search(r'<a href="/accessibility">Tillgänglighet</a>', footer)
+    assert re.search(
+        r'<a class="govuk-footer__link" href="/accessibility">Tillgänglighet</a>', footer
+    )
     assert "Upcoming events" not in html
 
 

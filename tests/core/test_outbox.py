@@ -464,8 +464,14 @@ def test_outbox_page_shows_counts_and_retry_sends_a_failed_message(mail_app: Any
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "failing@example.se" in html and "ConnectionRefusedError" in html
-    assert '<th scope="row">Failed</th><td>1</td>' in html
-    assert '<th scope="row">Queued</th><td>1</td>' in html
+    assert (
+        '<th scope="row" class="govuk-table__header">Failed</th>'
+        '<td class="govuk-table__cell" data-label="Messages">1</td>' in html
+    )
+    assert (
+        '<th scope="row" class="govuk-table__header">Queued</th>'
+        '<td class="govuk-table__cell" data-label="Messages">1</td>' in html
+    )
     assert 'name="csrf_token"' in html
 
     only_failed = client.get("/manage/outbox?status=failed").get_data(as_text=True)

@@ -35,7 +35,7 @@ from app import create_app
 flask_app = create_app()  # no configuration: defaults and the environment only
 client = flask_app.test_client()
 page = client.get("/")
-css = client.get("/static/css/site.css")
+css = client.get("/static/css/motesplats.min.css")
 print(json.dumps({
     "module": app.__file__,
     "root": flask_app.root_path,
@@ -92,7 +92,7 @@ def test_wheel_installs_and_runs_outside_the_checkout_in_swedish(tmp_path: Path)
     for lang in ("sv", "en", "fi"):
         assert f"motesplats_files/translations/{lang}/LC_MESSAGES/messages.mo" in names
     assert "motesplats_files/templates/base.html" in names
-    assert "motesplats_files/static/css/site.css" in names
+    assert "motesplats_files/static/css/motesplats.min.css" in names
     assert "motesplats_files/migrations/env.py" in names
     assert not [n for n in names if n.endswith((".po", ".pyc")) or n.startswith("tests/")]
 
@@ -132,7 +132,7 @@ def test_wheel_installs_and_runs_outside_the_checkout_in_swedish(tmp_path: Path)
     assert Path(seen["module"]).is_relative_to(venv), "the installed app.py, not the checkout's"
     assert Path(seen["root"]) == site / "motesplats_files"
     assert seen["status"] == 200
-    assert '<html lang="sv">' in seen["html"]
+    assert '<html lang="sv"' in seen["html"]
     assert ">Tillgänglighet</a>" in seen["html"], "the Swedish catalogue travels compiled"
     assert "Upcoming events" not in seen["html"]
     assert seen["css"] == 200
@@ -151,7 +151,7 @@ def test_app_with_no_configuration_speaks_swedish(
         with flask_app.app_context():
             upgrade()  # already at head: nothing to do, as `flask db upgrade` on a live site
         html = flask_app.test_client().get("/").get_data(as_text=True)
-        assert '<html lang="sv">' in html
+        assert '<html lang="sv"' in html
         assert ">Tillgänglighet</a>" in html
         assert "Upcoming events" not in html
     finally:

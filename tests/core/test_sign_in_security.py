@@ -215,7 +215,7 @@ def test_public_answers_may_be_kept(client, registration_token):
         f"/events/{slug}.ics",
         "/calendar.ics",
         "/accessibility",
-        "/static/css/site.css",
+        "/static/css/motesplats.min.css",
         "/api/v1/events",
         f"/api/v1/events/{slug}",
         "/api/v1/openapi.json",

@@ -78,7 +78,11 @@ def load(slug: str) -> Event | None:
 
 def field_error(html: str, field: str) -> str:
     """The message shown next to a field (the <p> its aria-describedby points to)."""
-    match = re.search(rf'<p class="error" id="{re.escape(field)}-error">([^<]*)</p>', html)
+    match = re.search(
+        rf'<p class="govuk-error-message" id="{re.escape(field)}-error">'
+        rf'<span class="govuk-visually-hidden">[^<]*</span> ([^<]*)</p>',
+        html,
+    )
     assert match, f"no error shown next to {field}"
     assert f'aria-describedby="{field}-error"' in html or (
         f'aria-describedby="{field}-hint {field}-error"' in html
@@ -255,7 +259,7 @@ def test_invalid_event_shows_the_message_next_to_the_field(signed_in, overrides,
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in field_error(html, field)
-    assert 'class="error-summary"' in html
+    assert 'class="govuk-error-summary"' in html
     # What was typed is kept.
     assert "Sysselsättningskrav för beställare" in html or field == "title"
     assert db.session.scalar(sa.select(sa.func.count(Event.id))) == 0
@@ -303,7 +307,11 @@ def test_list_of_events_nearest_first(signed_in):
         create(signed_in, title=title, starts_at=f"{day}T09:00", ends_at=f"{day}T12:00")
 
     html = signed_in.get("/manage/").get_data(as_text=True)
-    order = re.findall(r'<th scope="row"><a href="/manage/events/[^"]+">([^<]+)</a>', html)
+    order = re.findall(
+        r'<th scope="row" class="govuk-table__header">'
+        r'<a class="govuk-link" href="/manage/events/[^"]+"[^>]*>([^<]+)</a>',
+        html,
+    )
     assert order == ["Sooner", "Later", "Past", "Long ago"]  # upcoming nearest first, then past
 
 
@@ -406,7 +414,7 @@ def test_publish_then_cancel(signed_in):
     assert signed_in.post(f"/manage/events/{event.slug}/cancel").status_code == 302
     assert load(event.slug).status == "cancelled"
     public = signed_in.get(f"/events/{event.slug}").get_data(as_text=True)
-    assert 'class="status-cancelled"' in public
+    assert "status-cancelled" in public and "This event has been cancelled" in public
 
     # A cancelled event cannot be published again; the organiser is told why.
     signed_in.post(f"/manage/events/{event.slug}/publish")

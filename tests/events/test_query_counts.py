@@ -59,12 +59,12 @@ def test_list_pages_use_a_constant_number_of_queries(client, make_event):
     _add_events(make_event, 3, offset=0)
     few = {path: _queries(client, path) for path in ("/", "/past", "/?target_group=supplier")}
     html = client.get("/").get_data(as_text=True)
-    assert html.count('class="event-card"') == 3
+    assert html.count('class="mp-event-card"') == 3
 
     _add_events(make_event, 12, offset=100)
     many = {path: _queries(client, path) for path in ("/", "/past", "/?target_group=supplier")}
     html = client.get("/").get_data(as_text=True)
-    assert html.count('class="event-card"') == 10  # a full page, from 15 events
+    assert html.count('class="mp-event-card"') == 10  # a full page, from 15 events
 
     assert many == few
     assert max(few.values()) <= 8, few

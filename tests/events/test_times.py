@@ -125,7 +125,11 @@ def test_the_second_of_the_two_can_be_given_with_its_offset(client, auth):
 
 
 def _field_error(page: str, field: str) -> str:
-    match = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
+    match = re.search(
+        rf'<p class="govuk-error-message" id="{field}-error">'
+        rf'<span class="govuk-visually-hidden">[^<]*</span> ([^<]*)</p>',
+        page,
+    )
     assert match, f"no error next to {field}"
     return html.unescape(match.group(1))
 

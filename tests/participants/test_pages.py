@@ -69,14 +69,21 @@ def test_form_shows_the_fields_the_event_admits_and_the_privacy_notice(en, make_
     for field in ("name", "email", "organisation", "org_number", "country", "role", "needs"):
         assert f'id="{field}"' in page
     # Only the admitted target groups, with their labels.
-    assert '<option value="contracting_authority">Contracting authorities</option>' in page
-    assert '<option value="supplier">Suppliers</option>' in page
+    # A choice of one among a few: radios in a fieldset whose legend is the question.
+    assert re.search(r"<legend[^>]*>Target group</legend>", page)
+    assert (
+        '<label class="govuk-label govuk-radios__label" for="target_group-contracting_authority">'
+        "Contracting authorities</label>" in page
+    )
+    assert 'for="target_group-supplier">Suppliers</label>' in page
     assert 'value="decision_maker"' not in page
     # Sessions as checkboxes in a fieldset with a legend; the full one says so in words.
-    assert "<legend>Sessions you will attend</legend>" in page
+    assert re.search(r"<legend[^>]*><h2[^>]*>Sessions you will attend</h2></legend>", page)
     # (The Swedish session title is marked as Swedish on the English page.)
     assert re.search(
-        r'<span lang="sv">Pass 2</span>: [^<]*\(full: choosing it puts you on the waiting list\)',
+        r'lang="sv">Pass 2</label>\s*'
+        r'<div class="govuk-hint govuk-checkboxes__hint" id="session-\d+-hint">'
+        r"[^<]*\(full: choosing it puts you on the waiting list\)",
         page,
     )
     # The opt-in is not ticked; the privacy notice names the legal basis and links the page.
@@ -155,9 +162,15 @@ def test_invalid_input_is_shown_next_to_each_field_with_a_summary(en, make_event
     assert response.status_code == 422
     page = text(response)
     assert "Please correct the following" in page
-    assert re.search(r'id="name-error">Enter your name\.', page)
-    assert re.search(r'id="email-error">Enter a valid email address', page)
-    assert re.search(r'id="org_number-error">This looks like a personal identity number', page)
+    assert re.search(r'id="name-error"><span[^>]*>Error:</span> Enter your name\.', page)
+    assert re.search(
+        r'id="email-error"><span[^>]*>Error:</span> Enter a valid email address',
+        page,
+    )
+    assert re.search(
+        r'id="org_number-error"><span[^>]*>Error:</span> This looks like a personal identity',
+        page,
+    )
     assert 'href="#org_number"' in page
     assert 'aria-invalid="true"' in page
     # What was typed stays in the form.
@@ -265,7 +278,10 @@ def test_changing_to_a_full_session_keeps_the_old_choice_and_names_it(en, make_e
     response = en.post(f"/r/{mine.token}/sessions", data={"sessions": [str(second)]})
 
     assert response.status_code == 422
-    assert re.search(r'id="sessions-error">Pass 2 is full\.', text(response))
+    assert re.search(
+        r'id="sessions-error"><span[^>]*>Error:</span> Pass 2 is full\.',
+        text(response),
+    )
     assert [s.id for s in _only("maja2@stockholm.se").sessions] == [first]
 
 
@@ -277,11 +293,11 @@ def test_manage_page_speaks_the_persons_language_unless_lang_is_given(client, ma
     registration = services.register(event, person(1, language="en"))
 
     page = text(client.get(f"/r/{registration.token}"))
-    assert '<html lang="en">' in page
+    assert '<html lang="en"' in page
     assert "You have a place at the event." in page
 
     page = text(client.get(f"/r/{registration.token}?lang=sv"))
-    assert '<html lang="sv">' in page
+    assert '<html lang="sv"' in page
 
 
 def test_manage_page_shows_time_and_place_and_the_join_link_only_when_confirmed(en, make_event):
