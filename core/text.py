@@ -5,6 +5,7 @@ And Markdown as plain text (markdown_text), for calendar files."""
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -95,9 +96,11 @@ class _PlainText(HTMLParser):
         return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+@functools.lru_cache(maxsize=1024)
 def markdown_text(source: str) -> str:
     """Markdown as plain text: no `**`, `##` or tags, for calendar files and other places that
-    show no HTML. `**Välkommen**\\n\\n- ett\\n- två` gives "Välkommen\\n\\n• ett\\n• två"."""
+    show no HTML. `**Välkommen**\\n\\n- ett\\n- två` gives "Välkommen\\n\\n• ett\\n• två".
+    Cached: the event page's calendar links need it on every render."""
     if not source or not source.strip():
         return ""
     parser = _PlainText()

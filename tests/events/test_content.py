@@ -166,26 +166,26 @@ def test_openapi_documents_translations(client):
 def test_finnish_page_shows_the_finnish_title_without_a_lang_of_its_own(client, make_event):
     event = translated(make_event)
     text = page(client, f"/events/{event.slug}?lang=fi")
-    assert f"<h1>{FI_TITLE}</h1>" in text
+    assert re.search(rf'<h1 class="[^"]*">{FI_TITLE}</h1>', text)  # no lang: the page's
     assert f"<title>{FI_TITLE}" in text
-    assert '<div class="description"><p>Miten <strong>ehto</strong> kirjoitetaan.</p></div>' in text
-    assert "<h3>Tervetuloa</h3>" in text
+    assert re.search(r'<div class="description[^"]*"><p>Miten <strong>ehto</strong> kirj', text)
+    assert re.search(r'<h4 class="[^"]*">Tervetuloa</h4>', text)
     # The session's description has no Finnish text: the Swedish one, marked Swedish.
-    assert '<div class="description" lang="sv"><p>Om dagen.</p></div>' in text
+    assert re.search(r'<div class="description[^"]*" lang="sv"><p>Om dagen.</p></div>', text)
 
 
 def test_english_page_falls_back_to_swedish_marked_with_lang(client, make_event):
     event = translated(make_event)
     text = page(client, f"/events/{event.slug}?lang=en")
-    assert f"<h1>{EN_TITLE}</h1>" in text
-    assert '<div class="description" lang="sv"><p>Hur man <strong>ställer</strong>' in text
-    assert '<h3 lang="sv">Välkomna</h3>' in text
+    assert re.search(rf'<h1 class="[^"]*">{EN_TITLE}</h1>', text)
+    assert re.search(r'<div class="description[^"]*" lang="sv"><p>Hur man <strong>st', text)
+    assert re.search(r'<h4 class="[^"]*" lang="sv">Välkomna</h4>', text)
 
 
 def test_swedish_page_shows_the_own_text_unmarked(client, make_event):
     event = translated(make_event)
     text = page(client, f"/events/{event.slug}?lang=sv")
-    assert "<h1>Sysselsättningskrav i praktiken</h1>" in text
+    assert re.search(r'<h1 class="[^"]*">Sysselsättningskrav i praktiken</h1>', text)
     assert FI_TITLE not in text and EN_TITLE not in text
 
 
@@ -193,25 +193,32 @@ def test_lists_show_the_page_language(client, make_event):
     event = translated(make_event)
     untranslated = make_event(title="Bara på svenska", **TIMES)
     text = page(client, "/?lang=fi")
-    assert f'<h3><a href="/events/{event.slug}">{FI_TITLE}</a></h3>' in text
-    assert f'<h3 lang="sv"><a href="/events/{untranslated.slug}">Bara på svenska</a></h3>' in text
+    link = '<a class="govuk-link" href="/events/{}">{}</a></h3>'
+    assert re.search(r'<h3 class="[^"]*">' + re.escape(link.format(event.slug, FI_TITLE)), text)
+    assert re.search(
+        r'<h3 class="[^"]*" lang="sv">'
+        + re.escape(link.format(untranslated.slug, "Bara på svenska")),
+        text,
+    )
     past = make_event(
         title="Förra året",
         translations={"fi": {"title": "Viime vuonna"}},
         starts_at="2025-03-01T09:00",
         ends_at="2025-03-01T12:00",
     )
-    assert f'<a href="/events/{past.slug}">Viime vuonna</a>' in page(client, "/past?lang=fi")
+    assert f'href="/events/{past.slug}">Viime vuonna</a>' in page(client, "/past?lang=fi")
 
 
 def test_registration_form_and_own_pages_show_the_persons_language(client, make_event):
     event = translated(make_event)
     form = page(client, f"/events/{event.slug}/register?lang=fi")
-    assert re.search(rf"<h1>[^<]*{FI_TITLE}</h1>", form)
-    assert "Tervetuloa:" in form  # the session's checkbox label
+    assert re.search(rf"<h1[^>]*>[^<]*{FI_TITLE}</h1>", form)
+    assert re.search(r'<label class="govuk-label govuk-checkboxes__label" [^>]*>Tervetuloa<', form)
     form_en = page(client, f"/events/{event.slug}/register?lang=en")
     assert f"Register for {EN_TITLE}" in form_en
-    assert '<span lang="sv">Välkomna</span>:' in form_en
+    assert re.search(
+        r'<label class="govuk-label [^"]*" for="session-\d+" lang="sv">Välkomna<', form_en
+    )
 
     response = client.post(
         f"/events/{event.slug}/register?lang=fi",
@@ -242,7 +249,8 @@ def test_search_reads_the_visitors_language(client, make_event):
 
     def found(query: str) -> list[str]:
         text = page(client, "/?" + query)
-        return re.findall(r'<a href="/events/([^"]+)">', text.split('id="results-heading"')[1])
+        results = text.split('id="results-heading"')[1]
+        return re.findall(r'<a class="govuk-link" href="/events/([^"]+)">', results)
 
     assert found("lang=en&q=employment+requirements") == [event.slug]
     assert found("lang=en&q=EMPLOYMENT") == [event.slug]  # any case
@@ -268,11 +276,19 @@ def summaries(client, path: str) -> set[str]:
     return {ve.summary.value for ve in calendar.vevent_list}
 
 
+def descriptions(client, path: str) -> str:
+    calendar = read(get_ics(client, path).data)
+    return "\n".join(ve.description.value for ve in calendar.vevent_list)
+
+
 def test_feed_summary_is_in_the_language_asked(client, make_event):
     translated(make_event)
-    assert summaries(client, "/calendar.ics?lang=fi") == {FI_TITLE, f"Tervetuloa – {FI_TITLE}"}
+    # One entry per event, its agenda in the description.
+    assert summaries(client, "/calendar.ics?lang=fi") == {FI_TITLE}
+    assert "Tervetuloa" in descriptions(client, "/calendar.ics?lang=fi")
     # English: the event's English title; the session has none, so its Swedish one.
-    assert summaries(client, "/calendar.ics?lang=en") == {EN_TITLE, f"Välkomna – {EN_TITLE}"}
+    assert summaries(client, "/calendar.ics?lang=en") == {EN_TITLE}
+    assert "Välkomna" in descriptions(client, "/calendar.ics?lang=en")
     assert "Sysselsättningskrav i praktiken" in summaries(client, "/calendar.ics?lang=sv")
     # The event's own file too.
     body = client.get("/events/sysselsattningskrav-i-praktiken.ics?lang=fi").get_data(as_text=True)
@@ -343,7 +359,9 @@ def test_event_form_puts_translation_errors_next_to_their_field(signed_in):
     response = signed_in.post("/manage/events/new", data=_form(title_fi="x" * 201))
     assert response.status_code == 422
     text = html.unescape(response.get_data(as_text=True))
-    assert '<p class="error" id="title_fi-error">At most 200 characters.</p>' in text
+    assert re.search(
+        r'<p class="govuk-error-message" id="title_fi-error">.*?At most 200 characters.</p>', text
+    )
     assert '<a href="#title_fi">Title in Finnish: At most 200 characters.</a>' in text
 
 

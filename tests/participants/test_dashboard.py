@@ -15,7 +15,7 @@ from core.db import db, utcnow
 from events.queries import organiser_events
 from participants import dashboard, services
 from participants.models import Registration
-from tests.participants.helpers import person, sessions_for
+from tests.participants.helpers import as_stored, person, sessions_for
 from tests.statements import count_statements
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -75,8 +75,8 @@ def test_the_numbers_of_an_upcoming_event(make_event, organiser):
 
 def test_after_the_event_attendance_and_no_shows(make_event, organiser):
     event, made = seeded(make_event)
-    services.check_in(made[0])
-    services.check_in(made[3])
+    services.check_in(as_stored(made[0]))
+    services.check_in(as_stored(made[3]))
     db.session.execute(
         sa.update(type(event))
         .where(type(event).id == event.id)
