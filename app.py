@@ -58,6 +58,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import events.models  # noqa: F401  (every table known to Alembic and create_all)
     import participants.models  # noqa: F401
     import participants.services  # noqa: F401  (listens to events' signals)
+    import materials.models  # noqa: F401
+    import materials.demo  # noqa: F401  (listens to demo_events_created)
     from core.cli import register_commands
     from core.outbox_views import bp as outbox_bp
     from core.views import bp as core_bp

@@ -1,0 +1,1 @@
+"""The demo's materials (flask demo-data): filled in below."""
