@@ -10,8 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from core.db import db
 from core.errors import NotFound
+from core.models import Organiser
+from events.models import Event
 from materials import search
-from materials.audience import Viewer, may_have, visible
+from materials.audience import Viewer, manages, may_have, visible
 from materials.models import Material, MaterialLabel, material_event
 
 PER_PAGE = 10
@@ -90,5 +92,49 @@ def get_material(material_id: int, who: Viewer) -> Material:
     same answer for both)."""
     material = db.session.get(Material, material_id)
     if material is None or not may_have(material, who):
+        raise NotFound()
+    return material
+
+
+def event_by_slug(slug: str) -> Event | None:
+    """A published (or cancelled) event by its slug, for the library's event filter."""
+    return db.session.scalar(
+        sa.select(Event).where(Event.slug == slug[:120], Event.status != "draft")
+    )
+
+
+def events_with_materials() -> list[Event]:
+    """The events the library's filter offers: public ones with a public material."""
+    ids = (
+        sa.select(material_event.c.event_id)
+        .join(Material, Material.id == material_event.c.material_id)
+        .where(Material.audience == "public")
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Event)
+            .where(Event.id.in_(ids), Event.status != "draft")
+            .order_by(Event.starts_at.desc())
+        )
+    )
+
+
+def managed(organiser: Organiser) -> list[Material]:
+    return list(
+        db.session.scalars(
+            sa.select(Material)
+            .where(manages(organiser))
+            .options(selectinload(Material.files), selectinload(Material.labels))
+            .order_by(Material.created_at.desc(), Material.id.desc())
+        )
+    )
+
+
+def managed_material(organiser: Organiser, material_id: int) -> Material:
+    """A material this organiser manages, or NotFound (as for one that does not exist)."""
+    material = db.session.scalar(
+        sa.select(Material).where(Material.id == material_id, manages(organiser))
+    )
+    if material is None:
         raise NotFound()
     return material

@@ -92,13 +92,17 @@ def create_material(
         raise ValidationError({"url": _l("Give a file or a web address, not both.")})
     _check_events(organiser, parsed)
     material = Material(created_by=organiser, translations={}, labels=[])
-    db.session.add(material)
-    touched = _apply(material, parsed)
-    if upload is not None:
-        _add_file(material, organiser, upload)
-    db.session.flush()
-    _bump(touched)
-    db.session.commit()
+    try:
+        db.session.add(material)
+        touched = _apply(material, parsed)
+        if upload is not None:
+            _add_file(material, organiser, upload)
+        db.session.flush()
+        _bump(touched)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return material
 
 
@@ -121,12 +125,16 @@ def update_material(
         parsed.values["url"] = None
     elif parsed.values.get("url") is None and "url" in parsed.values and not material.files:
         raise ValidationError({"url": _l("Choose a file to upload, or give a web address.")})
-    touched = _apply(material, parsed)
-    if upload is not None:  # a link given instead leaves the versions as history
-        _add_file(material, organiser, upload)
-    db.session.flush()
-    _bump(touched)
-    db.session.commit()
+    try:
+        touched = _apply(material, parsed)
+        if upload is not None:  # a link given instead leaves the versions as history
+            _add_file(material, organiser, upload)
+        db.session.flush()
+        _bump(touched)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return material
 
 

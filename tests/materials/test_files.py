@@ -13,18 +13,19 @@ from materials.names import display_name
 from materials.storage import FileStore
 from tests.materials import helpers
 
+OOXML = "application/vnd.openxmlformats-officedocument"
 ACCEPTED = [
     ("pdf", helpers.PDF, "application/pdf"),
     ("png", helpers.PNG, "image/png"),
     ("jpeg", helpers.JPEG, "image/jpeg"),
-    ("docx", helpers.docx(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ("xlsx", helpers.xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("pptx", helpers.pptx(), "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    ("docx", helpers.docx(), f"{OOXML}.wordprocessingml.document"),
+    ("xlsx", helpers.xlsx(), f"{OOXML}.spreadsheetml.sheet"),
+    ("pptx", helpers.pptx(), f"{OOXML}.presentationml.presentation"),
     ("odt", helpers.odf("text"), "application/vnd.oasis.opendocument.text"),
     ("ods", helpers.odf("spreadsheet"), "application/vnd.oasis.opendocument.spreadsheet"),
     ("odp", helpers.odf("presentation"), "application/vnd.oasis.opendocument.presentation"),
     ("txt", "Sysselsättningskrav i avtal.\nRad två.\n".encode(), "text/plain"),
-    ("csv", "kommun;platser\nBotkyrka;4\nVantaa;7\n".encode(), "text/csv"),
+    ("csv", b"kommun;platser\nBotkyrka;4\nVantaa;7\n", "text/csv"),
 ]  # fmt: skip
 
 REFUSED = [
