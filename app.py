@@ -56,6 +56,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     statements.init_app(app)  # only with BENCH_COUNT_STATEMENTS=1 (bench/run.py)
 
     import events.models  # noqa: F401  (every table known to Alembic and create_all)
+    import materials.demo  # noqa: F401  (listens to demo_events_created)
+    import materials.models  # noqa: F401
     import participants.models  # noqa: F401
     import participants.services  # noqa: F401  (listens to events' signals)
     from core.cli import register_commands
@@ -81,6 +83,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for api in (events_api, participants_api, openapi_bp):
         csrf.exempt(api)
         app.register_blueprint(api)
+
+    from materials.views import init_app as materials_pages
+
+    materials_pages(app)
 
     from events.cli import demo_data_command
     from participants.cli import erase_needs_command, seats_command

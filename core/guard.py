@@ -1,8 +1,10 @@
 """The edge of the app: what every request must be before a view sees it.
 
 - A body larger than MAX_CONTENT_LENGTH is refused (413) from its Content-Length header,
-  before a byte of it is read. A view that takes uploads raises request.max_content_length
-  for itself.
+  before a byte of it is read. The endpoints that take uploads (named by their feature with
+  `allow_uploads`) have UPLOAD_MAX_CONTENT_LENGTH instead, and their 413 says how large a
+  file may be (a page, or the API's JSON error); a body sent without Content-Length is cut
+  off at the same limit while it is read (Werkzeug's max_content_length).
 - The path and the query must be valid UTF-8 without NUL or lone surrogates (400): PostgreSQL
   text cannot hold a NUL, and a surrogate cannot be encoded, so either would be a 500 later.
 - So must the fields of an HTML form (400); browsers never send such characters, so the
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -28,6 +30,20 @@ BAD_FORM = _l(
     "The form contains characters that cannot be saved (such as a NUL character). "
     "Remove them and try again."
 )
+
+
+# The endpoints that take files: the larger limit applies to them alone.
+UPLOAD_ENDPOINTS: set[str] = set()
+
+
+def allow_uploads(*endpoints: str) -> None:
+    """These endpoints take bodies up to UPLOAD_MAX_CONTENT_LENGTH."""
+    UPLOAD_ENDPOINTS.update(endpoints)
+
+
+class UploadTooLarge(ServiceError):
+    status = 413
+    code = "too_large"
 
 
 class BadText(ServiceError):
@@ -76,6 +92,17 @@ def _form_is_bad() -> bool:
 
 
 def check_request() -> None:
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        limit = current_app.config["UPLOAD_MAX_CONTENT_LENGTH"]
+        request.max_content_length = limit
+        if (request.content_length or 0) > limit:
+            raise UploadTooLarge(
+                _l(
+                    "The file is too large. Files of up to %(size)s MB are accepted.",
+                    size=limit // (1024 * 1024),
+                ),
+                {"file": _l("At most %(size)s MB.", size=limit // (1024 * 1024))},
+            )
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         raise RequestEntityTooLarge()

@@ -1,0 +1,1 @@
+"""The material library: files and links, audiences, distribution, download statistics."""
