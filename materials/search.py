@@ -3,7 +3,7 @@
 PostgreSQL: full-text search with each text's language configuration ('swedish', 'english',
 'finnish'): the texts are kept per language in Material.search_text, and a query matches when
 it matches any language's text under that language's configuration (the query is stemmed by
-the same configuration as the text it is compared with).
+the same configuration as the text it is compared with), each query word as a prefix.
 
 SQLite: FTS5's porter tokenizer stems English only, so instead each word of each text is
 stemmed with the Snowball stemmer of its language (snowballstemmer, the same algorithms as
@@ -53,13 +53,15 @@ def condition(query: str, stems_column: sa.ColumnElement, text_column: sa.Column
     if not found:
         return None
     if db.engine.dialect.name == "postgresql":
+        # Each word stemmed by the configuration and matched as a prefix ('hankinta:*' gives
+        # 'hankin':*, which finds 'hankinnoissa' despite the consonant gradation); the words
+        # are \w+ only, so they carry no tsquery operators.
+        prefixes = " & ".join(f"{word}:*" for word in found)
         matches = []
         for lang, config in CONFIGS.items():
             text = sa.func.coalesce(text_column[lang].as_string(), "")
             matches.append(
-                sa.func.to_tsvector(config, text).op("@@")(
-                    sa.func.plainto_tsquery(config, " ".join(found))
-                )
+                sa.func.to_tsvector(config, text).op("@@")(sa.func.to_tsquery(config, prefixes))
             )
         return sa.or_(*matches)
     clauses = []
