@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from flask import current_app
 
 from core.db import utcnow
 from events.calendar import EventLike, SessionLike, entry_description, event_days, event_location
+from events.content import localized
 
 GOOGLE = "https://calendar.google.com/calendar/render"
 OUTLOOK = "https://outlook.live.com/calendar/0/deeplink/compose"
@@ -57,11 +58,12 @@ def calendar_links(
         page_link=bool(current_app.config.get("PUBLIC_BASE_URL")),
     )
     location = join_url if join_url and event.format == "online" else event_location(event)
+    title = localized(event, "title").text
     days = event_days(event)
     first_start, first_end = days[0]
     google = {
         "action": "TEMPLATE",
-        "text": event.title,
+        "text": title,
         "dates": f"{_utc(first_start, '%Y%m%dT%H%M%SZ')}/{_utc(first_end, '%Y%m%dT%H%M%SZ')}",
         "details": details,
         "location": location,
@@ -72,13 +74,18 @@ def calendar_links(
     outlook = {
         "path": "/calendar/action/compose",
         "rru": "addevent",
-        "subject": event.title,
+        "subject": title,
         "startdt": _utc(first_start, "%Y-%m-%dT%H:%M:%SZ"),
         "enddt": _utc(days[-1][1], "%Y-%m-%dT%H:%M:%SZ"),
         "body": details,
         "location": location,
     }
-    return {
-        "google": f"{GOOGLE}?{urlencode(google, quote_via=quote)}",
-        "outlook": f"{OUTLOOK}?{urlencode(outlook, quote_via=quote)}",
-    }
+    quoted: dict[str, str] = {}  # the long texts are in both: percent-encoded once
+
+    def query(params: dict[str, str]) -> str:
+        return "&".join(
+            f"{key}={quoted.setdefault(value, quote(value, safe=''))}"
+            for key, value in params.items()
+        )
+
+    return {"google": f"{GOOGLE}?{query(google)}", "outlook": f"{OUTLOOK}?{query(outlook)}"}

@@ -79,6 +79,16 @@ class EventRecord:
     quota_for = Event.quota_for
 
 
+_COLUMNS = tuple(_event.c.keys())
+
+
+def column_values(event: Event | EventRecord) -> dict[str, Any]:
+    """The event's columns by name, as loaded (no query)."""
+    if isinstance(event, EventRecord):
+        return dict(event._values)
+    return {name: getattr(event, name) for name in _COLUMNS}
+
+
 def public_event_record(slug: str) -> EventRecord:
     """The published or cancelled event with this slug, as a record; NotFound for none and for a
     draft (drafts do not exist for the public)."""

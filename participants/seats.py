@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -65,12 +66,19 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
+# What decides a seat, returned by the lock itself; updated_at tells whether an organiser
+# changed the event since it was read (then the whole row is read again, under the lock).
+_DECIDING = (
+    "id", "status", "capacity", "confirmed_count", "published_at", "registration_opens_at",
+    "registration_closes_at", "starts_at", "updated_at", "version",
+)  # fmt: skip
 _LOCK = (
     sa.update(Event.__table__)
     .where(Event.__table__.c.id == sa.bindparam("p_event"))
     .values(version=Event.__table__.c.version + 1, updated_at=Event.__table__.c.updated_at)
-    .returning(*Event.__table__.c)
+    .returning(*(Event.__table__.c[name] for name in _DECIDING))
 )
+_EVENT_ROW = sa.select(Event.__table__).where(Event.__table__.c.id == sa.bindparam("p_event"))
 _GROUP_SEATS = sa.select(EventTargetGroup.__table__).where(
     EventTargetGroup.__table__.c.event_id == sa.bindparam("p_event"),
     EventTargetGroup.__table__.c.code == sa.bindparam("p_code"),
@@ -85,16 +93,23 @@ _SESSION_SEATS = (
 )
 
 
-def lock_seats(event_id: int, target_group: str, session_ids: list[int]) -> EventRecord:
-    """lock_event() without the ORM, for one registration: the lock and the event's row read
-    afresh in one UPDATE ... RETURNING, then the kept counts of this target group and these
-    sessions (a statement after the lock, so on PostgreSQL it sees the last holder's commit).
-    The record's target_groups and sessions are only those (the group's row is missing when
-    the event has none for it). NotFound when the event is gone."""
+def lock_seats(before: Mapping[str, Any], target_group: str, session_ids: list[int]) -> EventRecord:
+    """lock_event() without the ORM, for one registration of the event whose columns were
+    `before` (events.records.column_values, read before the lock): the
+    lock and what decides a seat in one UPDATE ... RETURNING (the whole row again only when an
+    organiser changed the event meanwhile), then the kept counts of this target group and
+    these sessions (a statement after the lock, so on PostgreSQL it sees the last holder's
+    commit). The record's target_groups and sessions are only those (the group's row is
+    missing when the event has none for it). NotFound when the event is gone."""
     connection = db.session.connection()
+    event_id = before["id"]
     row = connection.execute(_LOCK, {"p_event": event_id}).mappings().one_or_none()
     if row is None:
         raise NotFound(_l("There is no such event."))
+    if row["updated_at"] == before["updated_at"]:
+        row = {**before, **row}
+    else:
+        row = connection.execute(_EVENT_ROW, {"p_event": event_id}).mappings().one()
     groups = connection.execute(_GROUP_SEATS, {"p_event": event_id, "p_code": target_group})
     sessions = (
         connection.execute(_SESSION_SEATS, {"p_event": event_id, "p_ids": session_ids}).all()

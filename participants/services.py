@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db, utcnow, write_transaction
 from core.errors import Conflict, ValidationError
 from events.models import Event
-from events.records import EventRecord
+from events.records import EventRecord, column_values
 from events.services import event_cancelled, event_rescheduled, groups_admitted, seats_added
 from participants import emails
 from participants.models import Organisation, Registered, Registration, registration_session
@@ -185,8 +185,9 @@ def register(
     token = secrets.token_urlsafe(24)
     if organisation_id is None:
         organisation_id = _add_organisation(parsed)
+    before = column_values(event)  # read now: write_transaction() expires loaded objects
     with write_transaction():
-        locked = lock_seats(event_id, parsed.target_group, parsed.session_ids)
+        locked = lock_seats(before, parsed.target_group, parsed.session_ids)
         if locked.status == "cancelled":
             raise EventCancelled(STATE_MESSAGES["cancelled"])
         if not by_organiser:

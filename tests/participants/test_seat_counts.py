@@ -310,3 +310,30 @@ def test_the_cost_does_not_grow_with_the_confirmed_registrations(client, make_ev
     assert [s.split()[0] for s in full] == [s.split()[0] for s in empty]
     assert len(full) == len(empty), (empty, full)
     assert kept(event.id)[0] == 82
+
+
+def test_the_lock_reads_the_whole_event_again_only_when_an_organiser_changed_it(make_event):
+    """The lock returns what decides a seat; the rest of the row (the title, the times the
+    email tells) comes from the read before the lock unless the event was edited since."""
+    from datetime import timedelta
+
+    from core.db import utcnow, write_transaction
+    from events.records import column_values
+    from participants import seats
+
+    event = make_event()
+    before = column_values(event)
+    with write_transaction():
+        unchanged = seats.lock_seats(before, "contracting_authority", [])
+        db.session.rollback()
+    assert unchanged.title == event.title
+    db.session.execute(
+        sa.update(Event)
+        .where(Event.id == event.id)
+        .values(title="Nytt namn", updated_at=utcnow() + timedelta(seconds=1))
+    )
+    db.session.commit()
+    with write_transaction():
+        edited = seats.lock_seats(before, "contracting_authority", [])
+        db.session.rollback()
+    assert edited.title == "Nytt namn"
