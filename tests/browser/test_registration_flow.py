@@ -1,11 +1,13 @@
 """Issue 3's browser test: people register from the event page in Swedish and in Finnish,
 land on their own page (/r/<token>), and cancel from it through its confirmation step; a
 registration with a wrong organisation number shows the error summary and the field's error.
-axe-core checks every page on the way."""
+axe-core checks every page on the way. A Finnish visitor on a 320 px phone registers from the
+box at the top of the event page (issue 8)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -213,3 +215,76 @@ def test_a_wrong_organisation_number_is_explained_next_to_the_field(
     # (the redirect keeps the #org_number of the summary link that was followed)
     assert re.search(r"/r/[A-Za-z0-9_-]{22,}$", page.url.split("#")[0]), main_text(page)
     assert t("You have a place at the event.") in main_text(page)
+
+
+FI_TITLE = "Työllistämisehto käytännössä – työpaja"
+
+
+@pytest.fixture
+def phone(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A 320 px phone screen (bypass_csp only so that axe-core can be injected)."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 320, "height": 640}, bypass_csp=True
+    )
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_a_finnish_visitor_on_a_phone_registers_from_the_box_at_the_top(
+    phone: Any, live_server: LiveServer, organiser_account: dict[str, Any]
+) -> None:
+    """Issue 8: the event page opens with what a person decides on (when, where, who for, the
+    places) and the one register button; the Finnish title is shown on the Finnish page."""
+    slug = live_server.create_event(
+        organiser_account["email"],
+        title=unique("Sysselsättningskrav i praktiken – verkstad"),
+        translations={"fi": {"title": FI_TITLE, "description": "Miten ehto kirjoitetaan."}},
+        starts_at=local_at(DAY, 9).isoformat(),
+        ends_at=local_at(DAY, 15).isoformat(),
+        capacity=25,
+    )
+    page = phone
+
+    def t(msgid: str, **kw: Any) -> str:
+        return tr(live_server, "fi", msgid, **kw)
+
+    visit(page, f"/events/{slug}", lang="fi")
+    assert page.get_by_role("heading", level=1).inner_text() == FI_TITLE
+    assert page.locator("h1").get_attribute("lang") is None  # the page's own language
+    box = page.locator("section.mp-decide")
+    box_text = box.inner_text()
+    for fact in (t("When"), t("Where"), t("Who it is for")):
+        assert fact in box_text
+    assert "25" in box_text  # the places left, before anyone registered
+    button = box.get_by_role("link", name=t("Register for the event"), exact=True)
+    # Above everything else the page holds: the agenda and the facts come after the box.
+    top = button.bounding_box()["y"]
+    assert top < page.locator("#about-heading").bounding_box()["y"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert_accessible(page)
+
+    with page.expect_navigation():
+        button.click()
+    assert page.get_by_role("heading", level=1).inner_text() == t(
+        "Register for %(title)s", title=FI_TITLE
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    person = dict(PEOPLE["fi"], email=unique("aino").replace(" ", "") + "@hel.fi")
+    page.get_by_label(t("Name"), exact=True).fill(person["name"])
+    page.get_by_label(t("Email"), exact=True).fill(person["email"])
+    page.get_by_role("group", name=t("Target group")).get_by_label(
+        t("Contracting authorities"), exact=True
+    ).check()
+    page.get_by_label(t("Organisation"), exact=True).fill(person["organisation"])
+    page.get_by_label(t("Country of the organisation"), exact=True).select_option(
+        label=t(person["country"])
+    )
+    page.get_by_label(label_of(live_server, "fi", "Organisation number")).fill(person["org_number"])
+    submit(page, live_server, "fi")
+    assert re.search(r"/r/[A-Za-z0-9_-]{22,}$", page.url), main_text(page)
+    text = main_text(page)
+    assert t("You have a place at the event.") in text
+    assert FI_TITLE in text
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert_accessible(page)
