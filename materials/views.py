@@ -181,7 +181,11 @@ def _save(material: Material | None) -> ResponseReturnValue:
 @login_required
 def manage_list() -> ResponseReturnValue:
     who = Viewer(current_organiser())
-    return render_template("materials/manage.html", materials=queries.managed(who.organiser))
+    return render_template(
+        "materials/manage.html",
+        materials=queries.managed(who.organiser),
+        events=organiser_events(who.organiser),
+    )
 
 
 @bp.route("/manage/materials/new", methods=["GET", "POST"])
@@ -210,3 +214,15 @@ def init_app(app: Any) -> None:
     allow_uploads("materials.new", "materials.edit", "materials_api.create_material",
                   "materials_api.update_material")  # fmt: skip
     app.register_blueprint(bp)
+    import materials.emails  # noqa: F401  (the distribution's mail kind, for the worker)
+    from core.extensions import csrf
+    from core.outbox import register_due_work
+    from materials.api import bp as api
+    from materials.distribution import send_due_distributions
+    from materials.distribution_views import bp as distribution_pages
+
+    register_due_work(send_due_distributions)
+    app.register_blueprint(distribution_pages)
+
+    csrf.exempt(api)
+    app.register_blueprint(api)
