@@ -18,7 +18,7 @@ def write_materials(kind: str, facts: Mapping[str, Any]) -> MailDraft:
     event = EventFacts.from_json(facts["event"])
     context = {
         "event": event,
-        "name": facts["registration"]["name"],
+        "registration": dict(facts["registration"]),
         "materials": list(facts["materials"]),
         "manage_url": facts["manage_url"],
     }

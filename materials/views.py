@@ -214,15 +214,3 @@ def init_app(app: Any) -> None:
     allow_uploads("materials.new", "materials.edit", "materials_api.create_material",
                   "materials_api.update_material")  # fmt: skip
     app.register_blueprint(bp)
-    import materials.emails  # noqa: F401  (the distribution's mail kind, for the worker)
-    from core.extensions import csrf
-    from core.outbox import register_due_work
-    from materials.api import bp as api
-    from materials.distribution import send_due_distributions
-    from materials.distribution_views import bp as distribution_pages
-
-    register_due_work(send_due_distributions)
-    app.register_blueprint(distribution_pages)
-
-    csrf.exempt(api)
-    app.register_blueprint(api)
