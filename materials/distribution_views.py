@@ -17,10 +17,10 @@ from wtforms import RadioField, StringField
 from wtforms.widgets import DateTimeLocalInput
 
 from core.errors import ValidationError
-from core.pages import csrf_failed, current_organiser, put_errors
+from core.pages import csrf_failed, current_organiser, download, put_errors
 from events.labels import TARGET_GROUP_LABELS
 from events.queries import get_managed_event
-from materials import distribution, queries
+from materials import distribution, queries, stats
 from materials.content import material_text
 from materials.forms import Checkboxes
 
@@ -101,3 +101,19 @@ def distributions(slug: str) -> ResponseReturnValue:
         ),
         status,
     )
+
+
+@bp.get("/manage/materials/statistics")
+@login_required
+def statistics() -> ResponseReturnValue:
+    found = stats.downloads(current_organiser())
+    return render_template(
+        "materials/statistics.html", charts=stats.charts(found), total=len(found)
+    )
+
+
+@bp.get("/manage/materials/statistics.csv")
+@login_required
+def statistics_csv() -> ResponseReturnValue:
+    body = stats.csv_text(stats.downloads(current_organiser()))
+    return download(body, "material-downloads.csv", "text/csv")
