@@ -67,6 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from events.calendar_views import bp as calendar_bp
     from events.manage_views import manage_bp as events_manage
     from events.views import bp as events_bp
+    from materials.api import bp as materials_api
+    from materials.distribution_views import bp as distribution_pages
     from participants.api import bp as participants_api
     from participants.manage_views import manage_bp as participants_manage
     from participants.views import bp as participants_bp
@@ -80,13 +82,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(participants_manage)
     from core.openapi import bp as openapi_bp
 
-    for api in (events_api, participants_api, openapi_bp):
+    for api in (events_api, participants_api, materials_api, openapi_bp):
         csrf.exempt(api)
         app.register_blueprint(api)
 
     from materials.views import init_app as materials_pages
 
     materials_pages(app)
+    app.register_blueprint(distribution_pages)
+    import materials.emails  # noqa: F401  (the distribution's mail kind, for the worker)
+    from core.outbox import register_due_work
+    from materials.distribution import send_due_distributions
+
+    register_due_work(send_due_distributions)  # the worker queues due distributions each round
 
     from events.cli import demo_data_command
     from participants.cli import erase_needs_command, seats_command

@@ -108,6 +108,9 @@ def _operation(spec: Operation, arguments: list[str], schemas: dict[str, Any]) -
             "required": spec.body_required,
             "content": {"application/json": {"schema": _ref(spec.body)}},
         }
+    if spec.form is not None:
+        result.setdefault("requestBody", {"required": spec.body_required, "content": {}})
+        result["requestBody"]["content"]["multipart/form-data"] = {"schema": _ref(spec.form)}
     result["responses"] = {
         str(status): _response(status, reply) for status, reply in spec.responses.items()
     }
@@ -134,7 +137,7 @@ def _component_schemas(specs: list[Operation]) -> dict[str, Any]:
     inputs: set[type[BaseModel]] = set()
     outputs: set[type[BaseModel]] = {Error}
     for spec in specs:
-        inputs.update(m for m in (spec.body, spec.query) if m is not None)
+        inputs.update(m for m in (spec.body, spec.query, spec.form) if m is not None)
         for reply in spec.responses.values():
             outputs.update(_models(reply))
     pairs = [(m, "validation") for m in inputs] + [(m, "serialization") for m in outputs]
@@ -169,6 +172,7 @@ def openapi_document() -> dict[str, Any]:
         "tags": [
             {"name": "events", "description": "Events and their agenda."},
             {"name": "registrations", "description": "Registrations for events."},
+            {"name": "materials", "description": "The material library and distributions."},
             {"name": "meta", "description": "About the API itself."},
         ],
         "paths": dict(sorted(paths.items())),

@@ -64,6 +64,7 @@ class Operation:
     body_required: bool
     query: type[Query] | None
     responses: dict[int, Reply]
+    form: type[Input] | None = None  # the same body as multipart/form-data (with files)
 
 
 # Path parameters are the same wherever they appear: features describe each name once.
@@ -100,6 +101,7 @@ def operation(
     body: type[Input] | None = None,
     body_required: bool = True,
     query: type[Query] | None = None,
+    form: type[Input] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API view (see the module's docstring). responses: the answers this view
     gives itself; a string is an Error answer with that description. The errors the
@@ -126,6 +128,7 @@ def operation(
         body_required,
         query,
         dict(sorted(documented.items())),
+        form,
     )
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -137,7 +140,9 @@ def operation(
                 g.organiser = None
             if query is not None:
                 kwargs["query"] = parse_query(query)
-            if body is not None:
+            if form is not None and request.mimetype == "multipart/form-data":
+                kwargs["body"] = parse_form(form)
+            elif body is not None:
                 kwargs["body"] = parse_body(body, required=body_required)
             return view(*args, **kwargs)
 
@@ -234,6 +239,33 @@ def parse_body(model: type[Input], *, required: bool = True) -> dict[str, Any]:
             data[name] = info.default
         elif name not in data and info.default_factory is not None:
             data[name] = info.default_factory()
+    return data
+
+
+def parse_form(model: type[Input]) -> dict[str, Any]:
+    """The text parts of a multipart body as the JSON body would give them: a field the model
+    types as a list from its repeated parts, one in ``model.json_parts`` decoded from JSON
+    text (422 naming it when it is not JSON); the types checked against model."""
+    data: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name not in request.form:
+            continue
+        values = request.form.getlist(name)
+        is_list = "list[" in str(info.annotation)
+        data[name] = values if is_list else values[0]
+    bad = _first_bad_text(data)
+    if bad is not None:
+        raise ValidationError({field_name(bad): BAD_TEXT})
+    _check(model, data)
+    for name in getattr(model, "json_parts", ()):
+        if isinstance(data.get(name), str):
+            try:
+                data[name] = json.loads(data[name], parse_constant=_reject_constant)
+            except (ValueError, RecursionError):
+                raise ValidationError({name: _l("Must be JSON text.")}) from None
+            bad = _first_bad_text(data[name], (name,))
+            if bad is not None:
+                raise ValidationError({field_name(bad): BAD_TEXT})
     return data
 
 

@@ -33,7 +33,7 @@ import random
 import signal
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import FrameType
@@ -58,7 +58,15 @@ from core.mail_delivery import (
 from core.mail_render import RenderedMail, RenderError, attachment_row, render_message
 from core.models import OutboxMessage
 
-__all__ = ["PERMANENT_FAILURES", "PermanentFailure", "queue_email", "rendered", "send_due"]
+__all__ = [
+    "PERMANENT_FAILURES",
+    "PermanentFailure",
+    "queue_email",
+    "register_due_work",
+    "rendered",
+    "run_due_work",
+    "send_due",
+]
 
 log = logging.getLogger(__name__)
 
@@ -403,6 +411,29 @@ def send_due(limit: int | None = None) -> int:
     return sent
 
 
+# --- due work: what features queue on the worker's rounds -----------------------------------
+
+# Callables the worker runs at the start of every round, before it sends: each queues what is
+# due now (materials' scheduled distributions) and returns how much it queued. Features add
+# theirs with register_due_work; core knows none of them.
+DUE_WORK: list[Callable[[], Any]] = []
+
+
+def register_due_work(work: Callable[[], Any]) -> None:
+    if work not in DUE_WORK:
+        DUE_WORK.append(work)
+
+
+def run_due_work() -> None:
+    """Run each registered piece of due work; one that fails is logged and the rest go on."""
+    for work in list(DUE_WORK):
+        try:
+            work()
+        except Exception:
+            db.session.rollback()
+            log.exception("outbox worker: due work %s failed", getattr(work, "__name__", work))
+
+
 # --- the command ----------------------------------------------------------------------------
 
 
@@ -423,6 +454,7 @@ def worker_command(once: bool, interval: float) -> None:
     target = current_app.config.get("MAIL_SERVER")
     where = f"{target}:{current_app.config['MAIL_PORT']}" if target else str(outbox_dir())
     if once:
+        run_due_work()
         sent = send_due()
         checkpoint_wal()
         click.echo(f"Sent {sent} messages to {where}.")
@@ -439,6 +471,7 @@ def worker_command(once: bool, interval: float) -> None:
     click.echo(f"Outbox worker sending to {where}, every {interval:g} s when idle.")
     batch_size = int(current_app.config["OUTBOX_BATCH_SIZE"])
     while not stopping:
+        run_due_work()
         try:
             claimed, sent = send_batch(batch_size)
         except sa.exc.SQLAlchemyError as err:  # the database away for a moment

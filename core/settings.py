@@ -44,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_BACKOFF_BASE": 30,
     "OUTBOX_BACKOFF_CAP": 3600,
     "OUTBOX_BATCH_SIZE": 50,
+    "DISTRIBUTION_BATCH_SIZE": 100,  # people queued per transaction (materials/distribution.py)
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,

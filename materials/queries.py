@@ -90,6 +90,8 @@ def person_materials(who: Viewer) -> list[Material]:
 def get_material(material_id: int, who: Viewer) -> Material:
     """The material, or NotFound when it does not exist or the viewer may not have it (the
     same answer for both)."""
+    if not 0 < material_id < 2**31:  # beyond any id (and the database's integer)
+        raise NotFound()
     material = db.session.get(Material, material_id)
     if material is None or not may_have(material, who):
         raise NotFound()
@@ -132,6 +134,8 @@ def managed(organiser: Organiser) -> list[Material]:
 
 def managed_material(organiser: Organiser, material_id: int) -> Material:
     """A material this organiser manages, or NotFound (as for one that does not exist)."""
+    if not 0 < material_id < 2**31:
+        raise NotFound()
     material = db.session.scalar(
         sa.select(Material).where(Material.id == material_id, manages(organiser))
     )

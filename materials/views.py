@@ -181,7 +181,11 @@ def _save(material: Material | None) -> ResponseReturnValue:
 @login_required
 def manage_list() -> ResponseReturnValue:
     who = Viewer(current_organiser())
-    return render_template("materials/manage.html", materials=queries.managed(who.organiser))
+    return render_template(
+        "materials/manage.html",
+        materials=queries.managed(who.organiser),
+        events=organiser_events(who.organiser),
+    )
 
 
 @bp.route("/manage/materials/new", methods=["GET", "POST"])

@@ -142,6 +142,7 @@ def test_rendering_an_email_reaches_no_views_module(start):
 EMAIL_CONTEXT = {
     "registration", "event", "sessions", "manage_url", "position", "reason", "join_url",
     "by_organiser", "body", "language", "subject", "config",
+    "materials",  # materials.emails: each {"title", "url"} with the person's own link
 }  # fmt: skip
 
 
