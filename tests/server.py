@@ -48,6 +48,7 @@ def gunicorn_server(
     )
     if instance is not None:
         environment["MAIL_OUTBOX_DIR"] = str(instance / "mail")
+        environment["UPLOAD_DIR"] = str(instance / "uploads")
     environment.update(env or {})
     command = [
         sys.executable,

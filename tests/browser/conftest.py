@@ -101,6 +101,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "RATELIMIT_ENABLED": False,
             "MAIL_SERVER": None,
             "MAIL_OUTBOX_DIR": str(instance / "mail"),
+            "UPLOAD_DIR": str(instance / "uploads"),  # the server's too (tests/server.py)
         }
     )
     with gunicorn_server(url, workers=2, instance=instance) as base_url:
