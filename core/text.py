@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import markdown
+from flask_babel import lazy_gettext as _l
 
 _BAD = re.compile("[\x00\ud800-\udfff]")
 
@@ -107,3 +108,21 @@ def markdown_text(source: str) -> str:
     parser.feed(markdown.markdown(source, extensions=["sane_lists"]))
     parser.close()
     return parser.text()
+
+
+def text_field(
+    value: Any, key: str, errors: dict[str, Any], max_len: int, required: bool = False
+) -> str:
+    """A text field of a form or an API body, stripped; a translated message in errors[key]
+    when it is not text, is missing but required, or is longer than max_len."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors[key] = _l("Must be text.")
+        return ""
+    value = value.strip()
+    if required and not value:
+        errors[key] = _l("This field is required.")
+    elif len(value) > max_len:
+        errors[key] = _l("At most %(n)s characters.", n=max_len)
+    return value

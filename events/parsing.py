@@ -19,6 +19,7 @@ from core.addresses import email_key
 from core.db import db
 from core.errors import ValidationError
 from core.models import Organiser
+from core.text import text_field
 from events.models import (
     FORMATS,
     KINDS,
@@ -94,18 +95,7 @@ def moment_error(err: Exception) -> Any:
 
 
 def _text(data: Mapping[str, Any], key: str, errors: dict, *, max_len: int, required: bool = False):
-    value = data.get(key)
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[key] = _l("Must be text.")
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[key] = _l("This field is required.")
-    elif len(value) > max_len:
-        errors[key] = _l("At most %(n)s characters.", n=max_len)
-    return value
+    return text_field(data.get(key), key, errors, max_len, required)
 
 
 def _int_or_none(value: Any, key: str, errors: dict) -> int | None:

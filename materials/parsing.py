@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.db import db
 from core.errors import ValidationError
+from core.text import text_field
 from events.models import LANGUAGES, TARGET_GROUPS, Event, Session
 from events.parsing import parse_translations
 from materials.models import AUDIENCES, CATEGORIES
@@ -33,20 +34,6 @@ class ParsedMaterial:
     audience_events: list[Event] | None = None
 
 
-def _text(value: Any, key: str, errors: dict, max_len: int, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[key] = _l("Must be text.")
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[key] = _l("This field is required.")
-    elif len(value) > max_len:
-        errors[key] = _l("At most %(n)s characters.", n=max_len)
-    return value
-
-
 def _codes(raw: Any, key: str, choices: tuple[str, ...], errors: dict) -> list[str]:
     if raw is None:
         return []
@@ -57,7 +44,7 @@ def _codes(raw: Any, key: str, choices: tuple[str, ...], errors: dict) -> list[s
 
 
 def parse_url(raw: Any, errors: dict) -> str | None:
-    text = _text(raw, "url", errors, URL_MAX)
+    text = text_field(raw, "url", errors, URL_MAX)
     if not text:
         return None
     parts = urlsplit(text)
@@ -143,9 +130,9 @@ def parse_material(data: Mapping[str, Any], current: Any = None) -> ParsedMateri
         return current is None or key in data
 
     if present("title"):
-        parsed.values["title"] = _text(data.get("title"), "title", errors, TITLE_MAX, True)
+        parsed.values["title"] = text_field(data.get("title"), "title", errors, TITLE_MAX, True)
     if present("description"):
-        parsed.values["description"] = _text(
+        parsed.values["description"] = text_field(
             data.get("description"), "description", errors, DESCRIPTION_MAX
         )
     if present("category"):
