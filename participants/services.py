@@ -24,7 +24,13 @@ from events.models import Event
 from events.records import EventRecord, column_values
 from events.services import event_cancelled, event_rescheduled, groups_admitted, seats_added
 from participants import emails
-from participants.models import Organisation, Registered, Registration, registration_session
+from participants.models import (
+    ACTIVE,
+    Organisation,
+    Registered,
+    Registration,
+    registration_session,
+)
 from participants.parsing import RegistrationInput, parse_registration, parse_sessions
 from participants.queries import active_registrations
 from participants.seats import (
@@ -81,7 +87,7 @@ def _active_registration_query(event_id: int, email: str) -> sa.Select:
     return sa.select(Registration).where(
         Registration.event_id == event_id,
         Registration.email == email,
-        Registration.status != "cancelled",
+        ACTIVE,
     )
 
 
@@ -98,7 +104,7 @@ _BEFORE_THE_LOCK = sa.select(
     .where(
         _registration.c.event_id == sa.bindparam("p_event"),
         _registration.c.email == sa.bindparam("p_email"),
-        _registration.c.status != "cancelled",
+        ACTIVE,
     )
     .scalar_subquery(),
 )

@@ -337,3 +337,33 @@ def test_the_lock_reads_the_whole_event_again_only_when_an_organiser_changed_it(
         edited = seats.lock_seats(before, "contracting_authority", [])
         db.session.rollback()
     assert edited.title == "Nytt namn"
+
+
+def test_the_check_for_an_earlier_registration_uses_the_index_of_active_addresses(make_event):
+    """Flat cost: the look-up before the lock reads one index entry, not every registration of
+    the event; on PostgreSQL also in the generic plan a prepared statement gets after five
+    runs (a bound `status != :param` would not match the partial index's predicate)."""
+    from participants.services import _BEFORE_THE_LOCK
+
+    event = make_event()
+    connection = db.session.connection()
+    params = {"p_key": "212000-0142", "p_event": event.id, "p_email": "a@example.se"}
+    compiled = _BEFORE_THE_LOCK.compile(connection, compile_kwargs={})
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        sql = str(compiled)
+        for n, name in enumerate(compiled.positiontup or params, start=1):
+            sql = sql.replace(f"%({name})s", f"${n}")
+        connection.exec_driver_sql(f"PREPARE before_lock AS {sql}")
+        plan = "\n".join(
+            r[0] for r in connection.exec_driver_sql("EXPLAIN EXECUTE before_lock('k', 1, 'e')")
+        )
+        connection.exec_driver_sql("DEALLOCATE before_lock")
+        connection.exec_driver_sql("RESET plan_cache_mode")
+    else:
+        rows = connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled), ("212000-0142", event.id, "a@example.se")
+        )
+        plan = "\n".join(str(r[-1]) for r in rows)
+    db.session.rollback()
+    assert "uq_registration_active_email" in plan, plan
