@@ -1,8 +1,8 @@
 """The edge of the app: what every request must be before a view sees it.
 
-- A body larger than MAX_CONTENT_LENGTH is refused (413) from its Content-Length header,
+- A body larger than MAX_BODY_LENGTH (1 MB) is refused (413) from its Content-Length header,
   before a byte of it is read. The endpoints that take uploads (named by their feature with
-  `allow_uploads`) have UPLOAD_MAX_CONTENT_LENGTH instead, and their 413 says how large a
+  `allow_uploads`) have MAX_CONTENT_LENGTH (50 MB) instead, and their 413 says how large a
   file may be (a page, or the API's JSON error); a body sent without Content-Length is cut
   off at the same limit while it is read (Werkzeug's max_content_length).
 - The path and the query must be valid UTF-8 without NUL or lone surrogates (400): PostgreSQL
@@ -37,7 +37,7 @@ UPLOAD_ENDPOINTS: set[str] = set()
 
 
 def allow_uploads(*endpoints: str) -> None:
-    """These endpoints take bodies up to UPLOAD_MAX_CONTENT_LENGTH."""
+    """These endpoints take bodies up to MAX_CONTENT_LENGTH (the others MAX_BODY_LENGTH)."""
     UPLOAD_ENDPOINTS.update(endpoints)
 
 
@@ -93,7 +93,7 @@ def _form_is_bad() -> bool:
 
 def check_request() -> None:
     if request.endpoint in UPLOAD_ENDPOINTS:
-        limit = current_app.config["UPLOAD_MAX_CONTENT_LENGTH"]
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
         request.max_content_length = limit
         if (request.content_length or 0) > limit:
             raise UploadTooLarge(
@@ -103,6 +103,8 @@ def check_request() -> None:
                 ),
                 {"file": _l("At most %(size)s MB.", size=limit // (1024 * 1024))},
             )
+    else:
+        request.max_content_length = current_app.config["MAX_BODY_LENGTH"]
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         raise RequestEntityTooLarge()

@@ -16,8 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "PUBLIC_BASE_URL": None,  # required in production: every absolute link is built from it
     "TRUSTED_HOSTS": None,  # None: the host of PUBLIC_BASE_URL only (others get 400)
-    "MAX_CONTENT_LENGTH": 1024 * 1024,  # a request body without a file (413 above it)
-    "UPLOAD_MAX_CONTENT_LENGTH": 50 * 1024 * 1024,  # a request with a file (core/guard.py)
+    "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,  # an upload (core/guard.py; Flask's own limit)
+    "MAX_BODY_LENGTH": 1024 * 1024,  # any other request body (413 above it)
     "UPLOAD_DIR": None,  # where uploaded files are kept; default instance/uploads
     "MAX_FORM_MEMORY_SIZE": 500_000,  # one text field of a multipart form
     "MAX_FORM_PARTS": 500,  # fields in a multipart form (the largest form has under 100)

@@ -100,7 +100,7 @@ def test_a_form_just_under_the_limit_is_read(client, make_event):
 
 
 def test_the_limit_is_a_setting(make_app):
-    app = make_app(MAX_CONTENT_LENGTH=2048)
+    app = make_app(MAX_BODY_LENGTH=2048)
     with app.app_context():
         response = app.test_client().post("/login", data={"email": "x" * 4000})
     assert response.status_code == 413

@@ -85,7 +85,7 @@ def test_only_http_links(client, organiser, login):
 
 
 def test_too_large_an_upload_is_refused_before_reading(make_app, organiser, login, tmp_path):
-    app = make_app(UPLOAD_MAX_CONTENT_LENGTH=1024 * 1024, UPLOAD_DIR=str(tmp_path / "u"))
+    app = make_app(MAX_CONTENT_LENGTH=1024 * 1024, UPLOAD_DIR=str(tmp_path / "u"))
     with app.app_context():
         client = app.test_client()
         client.post("/login", data={"email": organiser.email, "password": "secret-pass"})
