@@ -65,7 +65,9 @@ def library(who: Viewer, filters: Filters, page: int = 1, per_page: int = PER_PA
 
 
 def event_materials(who: Viewer, event_id: int) -> list[Material]:
-    return list(db.session.scalars(library_query(who, Filters(event=event_id))))
+    """The event's materials the viewer may have, with the sessions each belongs to."""
+    query = library_query(who, Filters(event=event_id)).options(selectinload(Material.sessions))
+    return list(db.session.scalars(query))
 
 
 def person_materials(who: Viewer) -> list[Material]:

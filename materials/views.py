@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -46,8 +47,16 @@ def _viewer() -> Viewer:
 
 def event_materials(event: Event) -> list[Material]:
     """The event page's list: public materials only (the page is the same for every visitor
-    and cached; a person finds the rest on their manage page)."""
-    return queries.event_materials(Viewer(), event.id)
+    and cached; a person finds the rest on their manage page). Read once per page."""
+    cache = g.setdefault("event_materials", {})
+    if event.id not in cache:
+        cache[event.id] = queries.event_materials(Viewer(), event.id)
+    return cache[event.id]
+
+
+def session_materials(event: Event, session: Any) -> list[Material]:
+    """The event's public materials that belong to this session (a workshop's slides)."""
+    return [m for m in event_materials(event) if any(s.id == session.id for s in m.sessions)]
 
 
 def person_materials(registration: Any) -> list[Material]:
@@ -59,6 +68,7 @@ def person_materials(registration: Any) -> list[Material]:
 def _material_helpers() -> dict[str, Any]:
     return {
         "event_materials": event_materials,
+        "session_materials": session_materials,
         "person_materials": person_materials,
         **template_helpers(),
         **template_labels(),

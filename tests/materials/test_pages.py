@@ -127,3 +127,22 @@ def test_the_event_page_lists_its_public_materials(client, make_event, make_mate
                   audience={"kind": "registrants", "events": [event.slug]})  # fmt: skip
     page = client.get(f"/events/{event.slug}?lang=sv").get_data(as_text=True)
     assert "Bilder från workshoppen" in page and "Bara för anmälda" not in page
+
+
+def test_each_session_lists_its_own_materials(client, make_event, make_material):
+    """A workshop's slides belong to its session: the agenda shows them under it."""
+    event = make_event(
+        sessions=[
+            {"title": "Planera", "starts_at": "2030-05-20T09:00", "ends_at": "2030-05-20T10:00"},
+            {"title": "Upphandla", "starts_at": "2030-05-20T10:30", "ends_at": "2030-05-20T11:30"},
+        ],
+        starts_at="2030-05-20T09:00",
+        ends_at="2030-05-20T12:00",
+    )
+    first, second = event.sessions
+    make_material(title="Bilder: planera", events=[event.slug], sessions=[first.id])
+    page = client.get(f"/events/{event.slug}?lang=sv").get_data(as_text=True)
+    agenda = page.split('id="agenda-heading"')[1]
+    planera, upphandla = agenda.split("Upphandla</h4>")
+    assert "Material till passet" in planera and "Bilder: planera" in planera
+    assert "Bilder: planera" not in upphandla.split('id="event-materials-heading"')[0]
