@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from core import charts, errors, guard, i18n, mail_render, security, statements, urls
-from core.db import db, install_sqlite_recipe
+from core.db import db, include_name, install_sqlite_recipe
 from core.extensions import babel, csrf, limiter, login_manager, mail, migrate
 from core.settings import load_config
 
@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         directory=str(app.root_path + "/migrations"),
         compare_type=True,
         render_as_batch=True,
+        include_name=include_name,
     )
     login_manager.init_app(app)
     login_manager.login_view = "core.login"

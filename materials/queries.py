@@ -38,7 +38,7 @@ def _labelled(kind: str, value: str) -> sa.ColumnElement[bool]:
 
 def library_query(who: Viewer, filters: Filters) -> sa.Select:
     query = sa.select(Material).where(visible(who))
-    text = search.condition(filters.q, Material.search_stems, Material.search_text)
+    text = search.condition(filters.q, Material.id, Material.search_text)
     if text is not None:
         query = query.where(text)
     if filters.category:

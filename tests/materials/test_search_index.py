@@ -1,0 +1,28 @@
+"""SQLite's FTS5 index of the library follows every material written, changed and removed
+(triggers of the migration c5d2e8f1a7b3), so the search never finds what is gone."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.db import db
+from materials import services
+
+
+def indexed(stem: str) -> list[int]:
+    rows = db.session.connection().exec_driver_sql(
+        "SELECT rowid FROM material_search WHERE material_search MATCH ?", (f'"{stem}"*',)
+    )
+    return [r[0] for r in rows]
+
+
+def test_the_index_follows_the_materials(make_material, organiser):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("FTS5 is SQLite's; PostgreSQL searches its own full-text configurations")
+    material = make_material(title="Krav i byggprojekten", description="Goda exempel.", tags=[])
+    assert indexed("byggprojek") == [material.id]
+    services.update_material(organiser, material, {"title": "Lärlingsplatser i städavtal"})
+    assert indexed("byggprojek") == []
+    assert indexed("lärlingsplats") == [material.id]
+    services.delete_material(organiser, material)
+    assert indexed("lärlingsplats") == []
