@@ -39,6 +39,7 @@ from core.auth import organiser_from_token
 from core.errors import ServiceError, ValidationError
 from core.schemas import Input, Output, Query
 from core.text import is_bad_text
+from core.urls import external_url
 
 Auth = Literal["public", "token", "optional"]
 
@@ -150,6 +151,24 @@ def operation(
         return wrapper
 
     return decorate
+
+
+def page_fields(
+    pagination: Any, endpoint: str, keep: tuple[str, ...], per_page: int
+) -> dict[str, Any]:
+    """A core.schemas.Page's fields for a Flask-SQLAlchemy pagination: the next page's link keeps
+    the query arguments named in `keep` (the list's filters), nothing else."""
+    next_url = None
+    if pagination.has_next:
+        args = {k: v for k, v in request.args.items() if k in keep}
+        next_url = external_url(endpoint, **args, page=pagination.page + 1)
+    return {
+        "page": pagination.page,
+        "per_page": per_page,
+        "total": pagination.total or 0,
+        "pages": pagination.pages,
+        "next": next_url,
+    }
 
 
 def reply(model: Output, status: int = 200, headers: dict[str, str] | None = None) -> Response:

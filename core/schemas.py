@@ -80,6 +80,18 @@ Moment = Annotated[
     ),
 ]
 Url = Annotated[str, WithJsonSchema({"type": "string", "format": "uri"})]
+
+
+class Page(Output):
+    """One page of a list: the list's own field (events, materials) beside these."""
+
+    page: int
+    per_page: int
+    total: int
+    pages: int
+    next: Url | None = Field(description="The next page, or null on the last one.")
+
+
 Email = Annotated[str, WithJsonSchema({"type": "string", "format": "email"})]
 # What the caller may send for a time: ISO 8601 with an offset, or naive in the event's zone.
 MomentInput = Annotated[

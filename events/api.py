@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g
 
-from core.operations import Reply, describe_path_parameter, operation, reply
+from core.operations import Reply, describe_path_parameter, operation, page_fields, reply
 from core.urls import external_url
 from events import queries, schemas, services
 from events.content import translations_out
@@ -101,19 +101,10 @@ def list_events(query: schemas.EventListQuery) -> Response:
     pagination = queries.list_public_events(
         query.past, filters, page=query.page, per_page=query.per_page
     )
-    next_url = None
-    if pagination.has_next:
-        args = {k: v for k, v in request.args.items() if k in _LIST_ARGS}
-        args["page"] = str(query.page + 1)
-        next_url = external_url("events_api.list_events", **args)
     return reply(
         schemas.EventList(
             events=[event_to_dict(e) for e in pagination.items],
-            page=query.page,
-            per_page=query.per_page,
-            total=pagination.total or 0,
-            pages=pagination.pages,
-            next=next_url,
+            **page_fields(pagination, "events_api.list_events", _LIST_ARGS, query.per_page),
         )
     )
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, StrictInt, StrictStr
 
-from core.schemas import Email, Input, Moment, MomentInput, Output, Query, Url, doc, one_of
+from core.schemas import Email, Input, Moment, MomentInput, Output, Page, Query, Url, doc, one_of
 from core.urls import external_url
 from events.models import FORMATS, KINDS, LANGUAGES, STATUSES, TARGET_GROUPS, local
 from events.models import Event as EventRow
@@ -119,13 +119,8 @@ class ManagedEvent(EventDetail):
     co_organisers: list[Email]
 
 
-class EventList(Output):
+class EventList(Page):
     events: list[Event]
-    page: int
-    per_page: int
-    total: int
-    pages: int
-    next: Url | None = Field(description="The next page, or null on the last one.")
 
 
 # --- requests --------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, g, request
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ValidationError
-from core.operations import Reply, describe_path_parameter, operation, reply
+from core.operations import Reply, describe_path_parameter, operation, page_fields, reply
 from core.urls import external_url
 from events.queries import get_managed_event
 from materials import distribution as distribution_service
@@ -120,19 +120,11 @@ def list_materials(query: schemas.MaterialListQuery) -> Response:
         event=event.id if event else (-1 if query.event else None),
     )
     pagination = queries.library(who, filters, query.page, query.per_page)
-    next_url = None
-    if pagination.has_next:
-        args = {k: v for k, v in request.args.items() if k in _LIST_ARGS}
-        next_url = external_url("materials_api.list_materials", **args, page=query.page + 1)
     token = query.t if who.registrations else None
     return reply(
         schemas.MaterialList(
             materials=[material_out(m, token) for m in pagination.items],
-            page=query.page,
-            per_page=query.per_page,
-            total=pagination.total or 0,
-            pages=pagination.pages,
-            next=next_url,
+            **page_fields(pagination, "materials_api.list_materials", _LIST_ARGS, query.per_page),
         )
     )
 

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, StrictInt, StrictStr
 
-from core.schemas import Input, Output, Query, Url, doc, one_of
+from core.schemas import Input, Output, Page, Query, Url, doc, one_of
 from events.models import LANGUAGES, TARGET_GROUPS
 from materials.models import AUDIENCES, CATEGORIES, DISTRIBUTION_AUDIENCES
 
@@ -68,13 +68,8 @@ class Material(Output):
     updated_at: datetime
 
 
-class MaterialList(Output):
+class MaterialList(Page):
     materials: list[Material]
-    page: int
-    per_page: int
-    total: int
-    pages: int
-    next: Url | None = Field(description="The next page, or null on the last one.")
 
 
 class Deleted(Output):

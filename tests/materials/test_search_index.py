@@ -26,3 +26,11 @@ def test_the_index_follows_the_materials(make_material, organiser):
     assert indexed("lärlingsplats") == [material.id]
     services.delete_material(organiser, material)
     assert indexed("lärlingsplats") == []
+
+
+@pytest.mark.parametrize("q", ["_", "a_", "ß", "x" * 200, "ǅ ää", "e\u0301", "½", "²", "٣"])
+def test_odd_words_never_break_the_search(client, make_material, q):
+    """Words the stemmers or the FTS5 and tsquery syntaxes could choke on: a list, never a 500."""
+    make_material()
+    assert client.get("/materials", query_string={"q": q}).status_code == 200
+    assert client.get("/api/v1/materials", query_string={"q": q}).status_code == 200
