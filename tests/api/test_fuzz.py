@@ -60,6 +60,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(
     make_event(status="draft", title="Utkast")
     command = [
         str(SCHEMATHESIS),
+        "--config-file",
+        str(Path(__file__).with_name("schemathesis.toml")),
         "run",
         "--checks",
         CHECKS,
