@@ -61,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import materials.models  # noqa: F401
     import participants.models  # noqa: F401
     import participants.services  # noqa: F401  (listens to events' signals)
+    import surveys.models  # noqa: F401
     from core.cli import register_commands
     from core.outbox_views import bp as outbox_bp
     from core.views import bp as core_bp

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import UTCDateTime, db, utcnow
 from events.models import Event, Session
 from events.records import EventRecord
+from participants.kinds import organisation_kind
 
 REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
 # The predicate of the partial unique index on active addresses, written as SQL text: a
@@ -43,7 +44,13 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     org_number: Mapped[str | None] = mapped_column(sa.String(40))  # normalised, see identifiers
     country: Mapped[str] = mapped_column(sa.String(5))  # SE, FI or other
+    # The kind as the organisation told it (participants/kinds.py ASKED_KINDS), asked once.
+    kind: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def reported_kind(self) -> str:
+        return organisation_kind(self.kind, self.org_number, self.country)
 
 
 class Registration(db.Model):

@@ -1,0 +1,1 @@
+"""Surveys: definitions, invitations, answering, results, and the impact report."""
