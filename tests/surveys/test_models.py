@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from core.db import db
@@ -40,3 +41,20 @@ def test_response_ids_are_random_not_a_sequence(make_event):
         ids.append(response.id)
     assert len(set(ids)) == 3 and all(len(i) == 32 for i in ids)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyResponse)) == 3
+
+
+def test_a_survey_is_managed_by_its_events_organisers_and_admins_only(make_event, organiser, admin):
+    from werkzeug.exceptions import NotFound
+
+    from core.models import Organiser
+    from surveys.access import require_survey
+
+    survey = build_survey(make_event())
+    other = Organiser(email="o@vantaa.fi", name="O", role="organiser")
+    other.set_password("secret-pass")
+    db.session.add(other)
+    db.session.commit()
+    assert require_survey(organiser, survey.id) is survey
+    assert require_survey(admin, survey.id) is survey
+    with pytest.raises(NotFound):
+        require_survey(other, survey.id)
