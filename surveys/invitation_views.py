@@ -26,7 +26,9 @@ class OptOutForm(FlaskForm):
 
 
 def _invitation(token: str) -> SurveyInvitation:
-    invitation = db.session.scalar(sa.select(SurveyInvitation).where(SurveyInvitation.token == token))
+    invitation = db.session.scalar(
+        sa.select(SurveyInvitation).where(SurveyInvitation.token == token)
+    )
     if invitation is None:
         abort(404, _l("There is no such invitation."))
     return invitation
