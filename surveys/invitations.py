@@ -113,13 +113,17 @@ def invitation_facts(invitation: SurveyInvitation, survey: Survey, name: str) ->
 
 
 def _claim(now: datetime) -> Survey | None:
-    """A due survey that still has people to invite, locked for this worker on PostgreSQL."""
-    surveys = sa.select(Survey).where(_open(now)).order_by(Survey.send_at, Survey.id)
-    if db.engine.dialect.name == "postgresql":
-        surveys = surveys.with_for_update(skip_locked=True, of=Survey)
-    # Few surveys are due at once; the one with people left is the one this batch takes.
-    for survey in db.session.scalars(surveys):
-        if db.session.scalar(_uninvited(survey).limit(1)) is not None:
+    """A due survey that still has people to invite, locked for this worker on PostgreSQL
+    (one survey at a time: another worker skips it and takes the next)."""
+    due = db.session.scalars(
+        sa.select(Survey.id).where(_open(now)).order_by(Survey.send_at, Survey.id)
+    ).all()
+    for survey_id in due:
+        query = sa.select(Survey).where(Survey.id == survey_id, _open(now))
+        if db.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        survey = db.session.scalar(query)
+        if survey is not None and db.session.scalar(_uninvited(survey).limit(1)) is not None:
             return survey
     return None
 

@@ -65,14 +65,6 @@ def _people(event, count: int, came: bool = True, **overrides: Any) -> list[Regi
     return people
 
 
-def _run(now) -> list[tuple[str, str, str]]:
-    """One worker round at `now`: what the SMTP server received in it (recipient, subject,
-    text)."""
-    invitations.send_due_invitations(now=now)
-    send_due()
-    return []
-
-
 class Mailbox:
     def __init__(self, smtp) -> None:
         self.smtp = smtp
@@ -307,6 +299,19 @@ def test_two_workers_at_once_never_invite_or_remind_one_person_twice(app, smtp, 
     received = Counter(r.recipients[0] for r in smtp.received)
     assert received == {p.email: 2 for p in people}
     assert survey_id
+
+
+def test_the_worker_runs_the_invitations_as_its_due_work(smtp, make_event):
+    from core.db import utcnow
+    from core.outbox import run_due_work
+
+    event = make_event()
+    who = _people(event, 1)[0]
+    build_survey(event, send_at=utcnow() - timedelta(minutes=5),
+                 closes_at=utcnow() + timedelta(days=30))  # fmt: skip
+    run_due_work()
+    send_due()
+    assert [r.recipients[0] for r in smtp.received] == [who.email]
 
 
 def test_the_opt_out_page_confirms_before_it_stops_the_reminders(client, smtp, make_event):
