@@ -85,6 +85,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from surveys.views import bp as surveys_bp
 
     app.register_blueprint(surveys_bp)
+    from surveys.invitation_views import bp as survey_invitations_bp
+
+    app.register_blueprint(survey_invitations_bp)
     from core.openapi import bp as openapi_bp
 
     for api in (events_api, participants_api, materials_api, openapi_bp):
@@ -100,6 +103,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from materials.distribution import send_due_distributions
 
     register_due_work(send_due_distributions)  # the worker queues due distributions each round
+    import surveys.emails  # noqa: F401  (the survey mail kinds, for the worker)
+    from surveys.invitations import send_due_invitations
+
+    register_due_work(send_due_invitations)  # and due survey invitations and reminders
 
     from events.cli import demo_data_command
     from participants.cli import erase_needs_command, seats_command

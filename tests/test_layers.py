@@ -103,8 +103,9 @@ def test_no_feature_below_imports_materials():
 def test_no_feature_below_imports_surveys():
     """Surveys sit on top: they read events, registrations and downloads; nothing reads them."""
     wrong = _imports(
-        lambda m, t: _feature(m) in ("events", "participants", "materials")
-        and _feature(t) == "surveys"
+        lambda m, t: (
+            _feature(m) in ("events", "participants", "materials") and _feature(t) == "surveys"
+        )
     )
     assert wrong == []
 
@@ -152,6 +153,8 @@ EMAIL_CONTEXT = {
     "registration", "event", "sessions", "manage_url", "position", "reason", "join_url",
     "by_organiser", "body", "language", "subject", "config",
     "materials",  # materials.emails: each {"title", "url"} with the person's own link
+    # surveys.emails: the invitation's snapshot
+    "name", "survey", "answer_url", "closes_on", "opt_out_url",
 }  # fmt: skip
 
 
