@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from core.auth import create_api_token, create_organiser
 from core.db import db
 from core.errors import ValidationError
 from surveys.models import Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
@@ -249,3 +250,65 @@ def test_the_statements_do_not_grow_with_the_responses(make_event):
     assert small.responses == 5 and large.responses == 200
     assert by_code(large)["useful"].options[0].count == 40
     assert len(ten) == len(two_hundred) <= 9  # 8 and the expired survey's reload
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def document(client):
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+def _valid(document: dict, body: Any, name: str) -> None:
+    from openapi_schema_validator import OAS31Validator, validate
+
+    schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+    validate(body, schema, cls=OAS31Validator)
+
+
+def test_the_api_answers_the_results_in_the_documented_shape(client, auth, document, make_event):
+    survey = seeded(make_event())
+    db.session.add(SurveyInvitation(survey_id=survey.id, email="a@example.se", reminders_sent=1))
+    db.session.commit()
+    response = client.get(f"/api/v1/surveys/{survey.id}/results", headers=auth)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    _valid(document, body, "SurveyResults")
+    assert (body["invited"], body["reminded"], body["responses"]) == (1, 1, 6)
+    useful = next(q for q in body["questions"] if q["code"] == "useful")
+    assert (useful["answered"], useful["mean"], useful["median"]) == (5, 3.4, 4.0)
+    assert [(o["code"], o["count"], o["percent"]) for o in useful["options"]] == [
+        ("1", 1, 20.0), ("2", 0, 0.0), ("3", 1, 20.0), ("4", 2, 40.0), ("5", 1, 20.0)]  # fmt: skip
+    single = next(q for q in body["questions"] if q["code"] == "used_employment_requirements")
+    assert single["options"][0] == {"code": "yes", "label": "Val yes", "count": 3, "percent": 50.0}
+    assert "/api/v1/surveys/{survey_id}/results" in document["paths"]
+
+    fi = client.get(f"/api/v1/surveys/{survey.id}/results?country=FI", headers=auth).get_json()
+    assert fi["responses"] == 2
+
+
+def test_the_api_suppresses_small_anonymous_breakdowns(client, auth, make_event):
+    survey = seeded(make_event(), anonymous=True)
+    body = client.get(
+        f"/api/v1/surveys/{survey.id}/results?target_group=supplier", headers=auth
+    ).get_json()
+    assert body["suppressed"] is True and body["responses"] == 3
+    assert all(q["suppressed"] and q["answered"] is None for q in body["questions"])
+    assert all(o["count"] is None for q in body["questions"] for o in q["options"])
+
+
+def test_the_api_refuses_bad_filters_strangers_and_no_token(client, auth, make_event, app):
+    survey = seeded(make_event())
+    url = f"/api/v1/surveys/{survey.id}/results"
+    bad = client.get(f"{url}?country=NO&target_group=x&event=abc", headers=auth)
+    assert bad.status_code == 422
+    error = bad.get_json()["error"]
+    assert error["code"] and error["message"]
+    assert {"country", "target_group", "event"} <= set(error["fields"])
+    assert client.get(url).status_code == 401
+    other = create_organiser("bo@example.se", "Bo Other", "other-pass")
+    stranger = {"Authorization": f"Bearer {create_api_token(other)}"}
+    missing = client.get(url, headers=stranger)
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"]
+    assert client.get("/api/v1/surveys/999999/results", headers=auth).status_code == 404
