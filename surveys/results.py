@@ -288,3 +288,86 @@ def survey_results(survey: Survey, filters: Filters | None = None) -> Results:
         suppressed=whole_suppressed,
         questions=results,
     )
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+# What each response is broken down by; an anonymous survey's export has these and the
+# answers only, nothing naming a person or an organisation.
+BREAKDOWN_COLUMNS = ("target_group", "organisation_kind", "country", "event_id")
+
+
+def export_table(survey: Survey, filters: Filters | None = None) -> tuple[list[str], list[list]]:
+    """One row per response under the filters: the breakdown, then a column per question
+    (a choice's option codes, a multiple choice's joined with ", "; numbers; texts). A named
+    survey adds the organisation's name. An anonymous survey whose filtered responses are
+    fewer than MIN_GROUP gives no rows (the rule of the figures). Three statements: the
+    questions (2) and responses, and the answers."""
+    from participants.models import Organisation
+
+    filters = filters or Filters()
+    where = response_filter(survey, filters)
+    questions = survey_questions(survey)
+    headers = list(BREAKDOWN_COLUMNS) + ([] if survey.anonymous else ["organisation"])
+    headers += [q.code for q in questions]
+    columns = [SurveyResponse.id, *(getattr(SurveyResponse, c) for c in BREAKDOWN_COLUMNS)]
+    query = sa.select(*columns)
+    if not survey.anonymous:
+        query = query.add_columns(Organisation.name).outerjoin(
+            Organisation, Organisation.id == SurveyResponse.organisation_id
+        )
+    # Ordered by the breakdown and the random id, never by the order of answering.
+    rows = db.session.execute(query.where(*where).order_by(*columns[1:], SurveyResponse.id)).all()
+    if survey.anonymous and len(rows) < MIN_GROUP:
+        return headers, []
+    codes = {o.id: o.code for q in questions for o in q.options}
+    answers: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    chosen = sa.select(SurveyResponse.id).where(*where).scalar_subquery()
+    for response_id, question_id, option_id, number, text in db.session.execute(
+        sa.select(
+            SurveyAnswer.response_id,
+            SurveyAnswer.question_id,
+            SurveyAnswer.option_id,
+            SurveyAnswer.number,
+            SurveyAnswer.text,
+        )
+        .where(SurveyAnswer.response_id.in_(chosen))
+        .order_by(SurveyAnswer.id)
+    ):
+        if option_id is not None:
+            value: Any = codes.get(option_id, "")
+        elif number is not None:
+            value = int(number) if number == int(number) else float(number)
+        else:
+            value = text or ""
+        answers[response_id][question_id].append(value)
+    table = []
+    for row in rows:
+        cells: list[Any] = ["" if v is None else v for v in row[1:]]
+        mine = answers.get(row[0], {})
+        for question in questions:
+            values = mine.get(question.id, [])
+            if question.type == "multiple_choice":
+                cells.append(", ".join(str(v) for v in values))
+            else:
+                cells.append(values[0] if values else "")
+        table.append(cells)
+    return headers, table
+
+
+def response_events(survey: Survey) -> list[tuple[int, str]]:
+    """The events the survey's responses came from, for the filter: (id, title)."""
+    from events.models import Event
+
+    return [
+        (event_id, title)
+        for event_id, title in db.session.execute(
+            sa.select(Event.id, Event.title)
+            .where(
+                Event.id.in_(
+                    sa.select(SurveyResponse.event_id).where(SurveyResponse.survey_id == survey.id)
+                )
+            )  # fmt: skip
+            .order_by(Event.title)
+        )
+    ]
