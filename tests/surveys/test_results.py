@@ -4,6 +4,9 @@ the exports."""
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -312,3 +315,96 @@ def test_the_api_refuses_bad_filters_strangers_and_no_token(client, auth, make_e
     missing = client.get(url, headers=stranger)
     assert missing.status_code == 404 and missing.get_json()["error"]["code"]
     assert client.get("/api/v1/surveys/999999/results", headers=auth).status_code == 404
+
+
+# --- the page and the exports ----------------------------------------------------------------
+
+
+def test_the_page_shows_a_chart_with_its_table_per_question(client, login, make_event):
+    survey = seeded(make_event())
+    login()
+    page = client.get(f"/manage/surveys/{survey.id}/results")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert html.count('class="mp-chart-figure"') == 4  # the likert and the three choices
+    assert f'id="chart-question-{survey.questions[0].id}' in html and "<svg" in html
+    assert "<table" in html and "Val planned" in html
+    assert "Bra dag" in html and "Mer fika" in html
+    assert "3,4" in html or "3.4" in html  # the mean of "useful", in the page's language
+    filtered = client.get(f"/manage/surveys/{survey.id}/results?country=FI").get_data(as_text=True)
+    assert "Bra dag" not in filtered
+
+
+def test_the_page_says_fewer_than_five_and_names_a_bad_filter(client, login, make_event):
+    survey = seeded(make_event(), anonymous=True)
+    login()
+    html = client.get(f"/manage/surveys/{survey.id}/results?target_group=supplier").get_data(
+        as_text=True
+    )
+    assert "mp-chart-figure" not in html and "govuk-inset-text" in html
+    bad = client.get(f"/manage/surveys/{survey.id}/results?country=NO")
+    assert bad.status_code == 422
+    assert "govuk-error-summary" in bad.get_data(as_text=True)
+
+
+def test_another_organiser_is_told_there_is_no_such_survey(client, login, make_event):
+    survey = seeded(make_event())
+    create_organiser("bo@example.se", "Bo Other", "other-pass")
+    login("bo@example.se", "other-pass")
+    for suffix in ("", ".csv", ".xlsx"):
+        assert client.get(f"/manage/surveys/{survey.id}/results{suffix}").status_code == 404
+
+
+def _csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")),
+                           delimiter=";"))  # fmt: skip
+
+
+def test_the_csv_has_a_row_per_response_and_no_person_for_an_anonymous_survey(
+    client, login, make_event
+):
+    survey = seeded(make_event(), anonymous=True)
+    login()
+    rows = _csv(client.get(f"/manage/surveys/{survey.id}/results.csv"))
+    headers = rows[0]
+    assert headers[:4] == ["target_group", "organisation_kind", "country", "event_id"]
+    assert headers[4:] == [q.code for q in survey.questions]
+    assert not {"organisation", "name", "email"} & set(headers)
+    assert len(rows) == 7
+    readiness = headers.index("readiness")
+    assert sorted(r[readiness] for r in rows[1:]) == [
+        "", "", "", "decision", "decision, matchmaker", "matchmaker, regional_network"]  # fmt: skip
+    # Three suppliers: fewer than five, so no rows.
+    few = _csv(client.get(f"/manage/surveys/{survey.id}/results.csv?target_group=supplier"))
+    assert few == [headers]
+    assert client.get(f"/manage/surveys/{survey.id}/results.csv?country=NO").status_code == 422
+
+
+def test_the_xlsx_of_a_named_survey_names_the_organisation(client, login, make_event):
+    from participants.models import Organisation
+
+    survey = build_survey(make_event(), anonymous=False)
+    organisation = Organisation(key="name:SE:kommunen", name="Kommunen", country="SE")
+    db.session.add(organisation)
+    db.session.flush()
+    respond(survey, {"useful": 4, "readiness": ["decision", "matchmaker"]},
+            organisation_id=organisation.id)  # fmt: skip
+    db.session.commit()
+    login()
+    response = client.get(f"/manage/surveys/{survey.id}/results.xlsx")
+    assert response.status_code == 200
+    try:
+        import openpyxl
+    except ImportError:
+        with zipfile.ZipFile(io.BytesIO(response.data)) as book:
+            strings = book.read("xl/sharedStrings.xml").decode()
+        assert "organisation" in strings and "Kommunen" in strings
+        assert "decision, matchmaker" in strings
+        return
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][:5] == ["target_group", "organisation_kind", "country", "event_id",
+                           "organisation"]  # fmt: skip
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["organisation"] == "Kommunen" and record["useful"] == 4
+    assert record["readiness"] == "decision, matchmaker"
