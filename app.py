@@ -74,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participants.api import bp as participants_api
     from participants.manage_views import manage_bp as participants_manage
     from participants.views import bp as participants_bp
+    from surveys.results_api import bp as survey_results_api
 
     app.register_blueprint(core_bp)
     app.register_blueprint(outbox_bp)
@@ -88,9 +89,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from surveys.invitation_views import bp as survey_invitations_bp
 
     app.register_blueprint(survey_invitations_bp)
+
+    from surveys.results_views import bp as survey_results_pages
+
+    app.register_blueprint(survey_results_pages)
     from core.openapi import bp as openapi_bp
 
-    for api in (events_api, participants_api, materials_api, openapi_bp):
+    for api in (events_api, participants_api, materials_api, survey_results_api, openapi_bp):
         csrf.exempt(api)
         app.register_blueprint(api)
 

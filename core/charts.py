@@ -89,7 +89,8 @@ EXTRA_CSS = """
 .mp-chart-defs { position: absolute; width: 0; height: 0; overflow: hidden; }
 .mp-chart-figure { margin: 0 0 2rem; }
 .mp-chart-figure .mp-chart-table { min-width: 0; }
-.mp-chart-table th, .mp-chart-table td, .dashboard-fill th, .dashboard-fill td {
+.mp-chart-table caption, .mp-chart-table th, .mp-chart-table td, .dashboard-fill th,
+.dashboard-fill td {
   overflow-wrap: anywhere; }
 @media (min-width: 60em) {
   .mp-chart-figure { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr);
