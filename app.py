@@ -82,12 +82,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(participants_bp)
     app.register_blueprint(participants_manage)
+    from surveys.api import bp as surveys_api
     from surveys.views import bp as surveys_bp
 
     app.register_blueprint(surveys_bp)
     from core.openapi import bp as openapi_bp
 
-    for api in (events_api, participants_api, materials_api, openapi_bp):
+    for api in (events_api, participants_api, materials_api, surveys_api, openapi_bp):
         csrf.exempt(api)
         app.register_blueprint(api)
 

@@ -479,17 +479,13 @@ def _apply_question(survey: Survey, question: SurveyQuestion, data: Mapping[str,
 
 
 def add_question(organiser: Organiser, survey: Survey, data: Mapping[str, Any]) -> SurveyQuestion:
-    """A new question at the end (of its section, when one is given)."""
+    """A new question at the end."""
     _manage(organiser, survey)
     with write_transaction():
-        question = SurveyQuestion(survey=survey, position=len(survey.questions), translations={},
-                                  target_groups=[], required=False, help="")  # fmt: skip
-        try:
-            _apply_question(survey, question, data, new=True)
-        except ServiceError:
-            db.session.rollback()
-            raise
-        _renumber(survey)
+        question = SurveyQuestion(translations={}, target_groups=[], required=False, help="")
+        _apply_question(survey, question, data, new=True)  # checks before anything is added
+        question.position = len(survey.questions)
+        survey.questions.append(question)
         db.session.commit()
     return question
 
