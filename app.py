@@ -86,6 +86,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from surveys.views import bp as surveys_bp
 
     app.register_blueprint(surveys_bp)
+    from surveys.manage_views import bp as surveys_manage
+
+    app.register_blueprint(surveys_manage)
     from core.openapi import bp as openapi_bp
 
     for api in (events_api, participants_api, materials_api, surveys_api, openapi_bp):

@@ -234,3 +234,51 @@ def test_only_those_who_manage_it_change_a_survey(organiser, make_event):
         services.update_survey(other, survey, {"title": "Mine"})
     with pytest.raises(NotFound):
         services.close_survey(other, survey)
+
+
+# --- the organiser pages ----------------------------------------------------------------------
+
+
+def test_pages_create_edit_and_list(client, organiser, login, make_event):
+    from surveys.models import Survey
+
+    login()
+    event = make_event()
+    page = client.get("/manage/surveys/new")
+    assert page.status_code == 200
+    form = {
+        "template": "feedback",
+        "event": event.slug,
+        "audience": "attendees",
+        "anonymous": "default",
+        "language": "sv",
+    }
+    bad = client.post("/manage/surveys/new", data={**form, "reminder_max": "9"})
+    assert bad.status_code == 422
+    done = client.post(
+        "/manage/surveys/new", data={**form, "template": "adoption_followup", "language": "en"}
+    )
+    assert done.status_code == 302
+    survey = db.session.query(Survey).one()
+    assert survey.language == "en" and survey.questions[0].code == indicators.USED
+    page = client.get(f"/manage/surveys/{survey.id}").get_data(as_text=True)
+    assert "Has your organisation used employment requirements since the event?" in page
+    question = survey.questions[0]
+    saved = client.post(f"/manage/surveys/{survey.id}", data={
+        "action": "edit_question", "question": str(question.id), "text": "Used them?",
+        "text_fi": "Käytittekö?", "text_sv": "Använde ni?", "required": "1"})  # fmt: skip
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert question.text == "Used them?" and question.translations["fi"]["text"] == "Käytittekö?"
+    listing = client.get("/manage/surveys").get_data(as_text=True)
+    assert "How has it gone since the event?" in listing
+    other = make_event(by=create_organiser("bo@example.se", "Bo", "secret-pass"))
+    refused = client.post("/manage/surveys/new", data={**form, "event": other.slug})
+    assert refused.status_code == 403
+
+
+def test_pages_hide_a_survey_of_someone_else(client, login, make_event):
+    bo = create_organiser("bo@example.se", "Bo", "secret-pass")
+    survey = services.create_survey(bo, {"template": "feedback"})
+    login()
+    assert client.get(f"/manage/surveys/{survey.id}").status_code == 404
