@@ -75,7 +75,15 @@ def _moment(value: Any, field: str, errors: dict[str, Any]) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        moment = None
+    # Far years would overflow when days are added, and mean a typing slip.
+    if moment is None or not 2000 <= moment.year <= 2200:
+        errors[field] = _l("Give a date and time, such as 2027-03-01T09:00.")
+        return None
+    return moment
 
 
 def _bool(data: Mapping[str, Any], key: str, default: bool, errors: dict[str, Any]) -> bool:

@@ -104,6 +104,7 @@ def test_a_survey_in_finnish_keeps_finnish_as_its_own(organiser, make_event):
         ({"template": "feedback", "send_after_days": True}, "send_after_days"),
         ({"template": "feedback", "language": "de"}, "language"),
         ({"template": "feedback", "send_at": "tomorrow"}, "send_at"),
+        ({"template": "feedback", "send_at": "9999-12-31T23:59:00-05:00"}, "send_at"),
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(organiser, data, field):
