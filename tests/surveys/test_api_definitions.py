@@ -96,6 +96,7 @@ def test_someone_elses_event_and_survey(client, auth, make_event):
     hidden = client.get(f"/api/v1/surveys/{survey_id}", headers=other_auth)
     assert hidden.status_code == 404 and hidden.get_json()["error"]["code"] == "not_found"
     assert client.get("/api/v1/surveys/999999", headers=auth).status_code == 404
+    assert client.get("/api/v1/surveys/2147483648", headers=auth).status_code == 404
 
 
 def test_a_token_is_needed(client):
