@@ -10,13 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, g
-from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import NotFound
 
 from core.operations import Reply, describe_path_parameter, operation, reply
 from core.urls import external_url
 from surveys import schemas, services
-from surveys.access import require_survey
 from surveys.content import survey_text
 from surveys.models import Survey
 
@@ -97,11 +94,4 @@ def create_survey(body: dict[str, Any]) -> Response:
     },
 )
 def get_survey(survey_id: int) -> Response:
-    return reply(survey_out(managed(g.organiser, survey_id)))
-
-
-def managed(organiser: Any, survey_id: int) -> Survey:
-    """require_survey, for any id in the address: one beyond the database's integer is none."""
-    if not 0 < survey_id < 2**31:
-        raise NotFound(_l("There is no such survey."))
-    return require_survey(organiser, survey_id)
+    return reply(survey_out(services.managed_survey(g.organiser, survey_id)))
