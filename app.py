@@ -83,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(participants_bp)
     app.register_blueprint(participants_manage)
+    from surveys.api import bp as surveys_api
     from surveys.views import bp as surveys_bp
 
     app.register_blueprint(surveys_bp)
@@ -93,9 +94,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from surveys.results_views import bp as survey_results_pages
 
     app.register_blueprint(survey_results_pages)
+    from surveys.manage_views import bp as surveys_manage
+
+    app.register_blueprint(surveys_manage)
     from core.openapi import bp as openapi_bp
 
-    for api in (events_api, participants_api, materials_api, survey_results_api, openapi_bp):
+    for api in (
+        events_api,
+        participants_api,
+        materials_api,
+        survey_results_api,
+        surveys_api,
+        openapi_bp,
+    ):
         csrf.exempt(api)
         app.register_blueprint(api)
 
