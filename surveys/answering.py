@@ -351,8 +351,11 @@ def submit(
                     SurveyAnswer(question_id=answer.question.id, option_id=option_id)
                 )
             if not answer.option_ids:
-                response.answers.append(SurveyAnswer(question_id=answer.question.id,
-                                                     number=answer.number, text=answer.text))  # fmt: skip
+                response.answers.append(
+                    SurveyAnswer(
+                        question_id=answer.question.id, number=answer.number, text=answer.text
+                    )
+                )
         db.session.add(response)
         db.session.execute(sa.delete(SurveyDraft).where(SurveyDraft.invitation_id == invitation.id))
         db.session.commit()
