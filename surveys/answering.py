@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from core.db import db, utcnow
+from core.db import db, utcnow, write_transaction
 from core.errors import Conflict, NotFound, ValidationError
 from core.i18n import current_language
 from core.text import is_bad_text
@@ -289,6 +289,11 @@ def save_draft(
 
 
 def _store_draft(invitation: SurveyInvitation, values: dict[str, list[str]]) -> None:
+    with write_transaction():
+        _write_draft(invitation, values)
+
+
+def _write_draft(invitation: SurveyInvitation, values: dict[str, list[str]]) -> None:
     draft = db.session.get(SurveyDraft, invitation.id)
     if draft is None:
         db.session.add(SurveyDraft(invitation_id=invitation.id, answers=values))
@@ -320,46 +325,52 @@ def submit(
     token answer once: a second submission raises AlreadyAnswered and writes nothing), the
     response with what results are broken down by, its answers; the draft goes. An answer to
     the organisation's kind is kept on the organisation when it has none yet."""
-    if state(invitation) == "closed":
-        raise SurveyClosed()
-    survey: Survey = invitation.survey
-    registration = _registration(invitation)
-    organisation = registration.organisation if registration else None
-    today = today or utcnow().date()
-    for answer in answers:
-        if answer.question.code == ORGANISATION_KIND and answer.option_ids and organisation:
-            code = next(o.code for o in answer.question.options if o.id == answer.option_ids[0])
-            if code in ASKED_KINDS and not organisation.kind:
-                organisation.kind = code
-    try:
-        db.session.add(SurveyAnswered(invitation_id=invitation.id, answered_on=today))
-        db.session.flush()  # the once-only rule, before anything else is written
-        response = SurveyResponse(
-            survey_id=survey.id,
-            invitation_id=None if survey.anonymous else invitation.id,
-            organisation_id=None if survey.anonymous or organisation is None else organisation.id,
-            event_id=registration.event_id if registration else survey.event_id,
-            target_group=registration.target_group if registration else "",
-            organisation_kind=organisation.reported_kind if organisation else "unknown",
-            country=organisation.country if organisation else "",
-            language=(language or invitation.language)[:2],
-            submitted_on=today,
-        )
+    # BEGIN IMMEDIATE on SQLite: tabs sending at once queue instead of failing to upgrade.
+    with write_transaction():
+        if state(invitation) == "closed":
+            raise SurveyClosed()
+        survey: Survey = invitation.survey
+        registration = _registration(invitation)
+        organisation = registration.organisation if registration else None
+        today = today or utcnow().date()
         for answer in answers:
-            for option_id in answer.option_ids:
-                response.answers.append(
-                    SurveyAnswer(question_id=answer.question.id, option_id=option_id)
-                )
-            if not answer.option_ids:
-                response.answers.append(
-                    SurveyAnswer(
-                        question_id=answer.question.id, number=answer.number, text=answer.text
+            if answer.question.code == ORGANISATION_KIND and answer.option_ids and organisation:
+                code = next(o.code for o in answer.question.options if o.id == answer.option_ids[0])
+                if code in ASKED_KINDS and not organisation.kind:
+                    organisation.kind = code
+        try:
+            db.session.add(SurveyAnswered(invitation_id=invitation.id, answered_on=today))
+            db.session.flush()  # the once-only rule, before anything else is written
+            response = SurveyResponse(
+                survey_id=survey.id,
+                invitation_id=None if survey.anonymous else invitation.id,
+                organisation_id=None
+                if survey.anonymous or organisation is None
+                else organisation.id,
+                event_id=registration.event_id if registration else survey.event_id,
+                target_group=registration.target_group if registration else "",
+                organisation_kind=organisation.reported_kind if organisation else "unknown",
+                country=organisation.country if organisation else "",
+                language=(language or invitation.language)[:2],
+                submitted_on=today,
+            )
+            for answer in answers:
+                for option_id in answer.option_ids:
+                    response.answers.append(
+                        SurveyAnswer(question_id=answer.question.id, option_id=option_id)
                     )
-                )
-        db.session.add(response)
-        db.session.execute(sa.delete(SurveyDraft).where(SurveyDraft.invitation_id == invitation.id))
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise AlreadyAnswered() from None
+                if not answer.option_ids:
+                    response.answers.append(
+                        SurveyAnswer(
+                            question_id=answer.question.id, number=answer.number, text=answer.text
+                        )
+                    )
+            db.session.add(response)
+            db.session.execute(
+                sa.delete(SurveyDraft).where(SurveyDraft.invitation_id == invitation.id)
+            )
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            raise AlreadyAnswered() from None
     return response

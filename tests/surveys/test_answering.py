@@ -430,3 +430,41 @@ def test_nul_and_lone_surrogates_are_400_and_write_nothing(client, setup, bad):
                                content_type="application/x-www-form-urlencoded")  # fmt: skip
         assert response.status_code == 400
     assert count(SurveyResponse) == 0 and count(SurveyAnswered) == 0 and count(SurveyDraft) == 0
+
+
+@pytest.mark.server
+def test_simultaneous_submissions_from_one_link_count_once(app, database_url, setup):
+    """Several tabs send at the same moment through the real server (CSRF on): one response
+    is stored, every other tab is told the survey has been answered."""
+    import re
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from tests.server import gunicorn_server
+
+    survey, reg = setup
+    invitation = invite(survey, reg, "en")
+    data = good(survey)
+    attempts = 6
+    barrier = threading.Barrier(attempts)
+
+    def one(base_url: str) -> int:
+        tab = requests.Session()
+        form = tab.get(f"{base_url}/s/{invitation.token}", timeout=60).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        barrier.wait()
+        sent = tab.post(f"{base_url}/s/{invitation.token}", data=data | {"csrf_token": csrf},
+                        allow_redirects=False, timeout=90)  # fmt: skip
+        return sent.status_code
+
+    with (
+        gunicorn_server(database_url, workers=3, threads=2) as base_url,
+        ThreadPoolExecutor(max_workers=attempts) as pool,
+    ):
+        statuses = sorted(pool.map(one, [base_url] * attempts))
+    assert statuses == [302] + [409] * (attempts - 1)
+    db.session.rollback()  # a fresh read of what the server wrote
+    assert count(SurveyResponse) == 1 and count(SurveyAnswered) == 1
+    assert count(SurveyAnswer) == len(db.session.scalars(sa.select(SurveyAnswer)).all())
