@@ -82,12 +82,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(participants_bp)
     app.register_blueprint(participants_manage)
+    from surveys.impact_api import bp as impact_api
+    from surveys.impact_views import bp as impact_pages
     from surveys.views import bp as surveys_bp
 
     app.register_blueprint(surveys_bp)
+    app.register_blueprint(impact_pages)
     from core.openapi import bp as openapi_bp
 
-    for api in (events_api, participants_api, materials_api, openapi_bp):
+    for api in (events_api, participants_api, materials_api, impact_api, openapi_bp):
         csrf.exempt(api)
         app.register_blueprint(api)
 

@@ -403,3 +403,19 @@ def impact_report(organiser: Organiser, filters: ImpactFilters | None = None) ->
         reach=reach,
         new_organisations_by_month=by_month,
     )
+
+
+def resolve_events(organiser: Organiser, slugs: list[str]) -> tuple[int, ...] | None:
+    """The ids of the events with these slugs that the organiser manages; None when one of
+    them is not (no such event, or not theirs: the same answer, so nothing is revealed)."""
+    if not slugs:
+        return ()
+    wanted = {s[:120] for s in slugs}
+    found = db.session.execute(
+        sa.select(Event.id, Event.slug).where(
+            Event.slug.in_(wanted), Event.id.in_(events_in_scope(organiser, ImpactFilters()))
+        )
+    ).all()
+    if len(found) != len(wanted):
+        return None
+    return tuple(sorted(i for i, _ in found))

@@ -234,3 +234,79 @@ def test_statements_do_not_grow_with_the_data(make_event: Any, organiser: Any) -
         report = impact_report(organiser)
     assert report.people.registered == 110
     assert len(small) == len(large)
+
+
+def test_api_answers_the_report(data: dict[str, Any], client: Any, auth: dict) -> None:
+    response = client.get("/api/v1/reports/impact", headers=auth)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["funnel"] == funnel(5, 4, 2, 4, 3, 3)
+    assert body["organisations"] == funnel(3, 3, 2, 3, 2, 1)
+    assert {g["value"]: g["funnel"] for g in body["by_target_group"]}["supplier"] == funnel(
+        1, 1, 1, 1, 0, 0
+    )
+    assert body["procurements"]["total"] == 4
+    assert body["placements"]["fulltime_months"] == 12
+    assert body["national_question"][0] == {
+        "kind": "municipality", "answers": 6, "mean": 3.33, "baseline_2018": 2.5,
+    }  # fmt: skip
+    assert body["reach"]["new_by_month"] == {"2027-03": 3}
+    b = data["b"].slug
+    only_b = client.get(f"/api/v1/reports/impact?event={b}", headers=auth).get_json()
+    assert only_b["funnel"] == funnel(2, 2, 0, 2, 2, 1)
+    assert only_b["events"] == [b]
+    both = client.get(
+        f"/api/v1/reports/impact?event={b}&event={data['a'].slug}", headers=auth
+    ).get_json()
+    assert both["funnel"] == funnel(5, 4, 2, 4, 3, 3)
+    march = client.get("/api/v1/reports/impact?from=2027-03-01&to=2027-03-31", headers=auth)
+    assert march.get_json()["funnel"] == funnel(4, 3, 2, 3, 2, 2)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("event=no-such-event", "event"), ("from=31.03.2027", "from"), ("to=2027-13-01", "to"),
+     ("from=2027-04-01&to=2027-03-01", "to")],
+)  # fmt: skip
+def test_api_bad_values(data: dict[str, Any], client: Any, auth: dict, query: str,
+                        field: str) -> None:  # fmt: skip
+    response = client.get(f"/api/v1/reports/impact?{query}", headers=auth)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid"
+    assert field in error["fields"]
+
+
+def test_api_needs_a_token_and_shows_only_ones_own_events(
+    data: dict[str, Any], client: Any
+) -> None:
+    assert client.get("/api/v1/reports/impact").status_code == 401
+    from core.auth import create_api_token
+
+    other = create_organiser("olle@example.se", "Olle", "secret-pass")
+    headers = {"Authorization": f"Bearer {create_api_token(other)}"}
+    body = client.get("/api/v1/reports/impact", headers=headers).get_json()
+    assert body["funnel"] == funnel(0, 0, 0, 0, 0, 0)
+    # someone else's event is as unknown as one that does not exist
+    response = client.get(f"/api/v1/reports/impact?event={data['a'].slug}", headers=headers)
+    assert response.status_code == 422
+
+
+def test_page_and_csv(data: dict[str, Any], client: Any, login: Any) -> None:
+    assert client.get("/manage/impact").status_code == 302  # sign in first
+    login()
+    page = client.get("/manage/impact")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<svg" in text and "Impact" in text
+    assert 'href="/manage/impact"' in text  # in the navigation
+    only_b = client.get(f"/manage/impact?event={data['b'].id}")
+    assert only_b.status_code == 200
+    bad = client.get("/manage/impact?from=yesterday")
+    assert bad.status_code == 422
+    assert "govuk-error-summary" in bad.get_data(as_text=True)
+    csv = client.get("/manage/impact.csv?sep=comma")
+    assert csv.status_code == 200
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[1].endswith(",5,4,2,4,3,3")
+    assert lines[2].endswith(",3,3,2,3,2,1")
