@@ -38,6 +38,13 @@ DIMENSION_LABELS = {
     "country": _l("Country"),
     "month": _l("Month of the event"),
 }
+DIMENSION_CAPTIONS = {
+    "target_group": _l("By target group"),
+    "event": _l("By event"),
+    "kind": _l("By kind of organisation"),
+    "country": _l("By country"),
+    "month": _l("By month of the event"),
+}
 
 
 def _date(name: str, errors: dict[str, str]) -> date | None:
@@ -127,6 +134,7 @@ def report() -> ResponseReturnValue:
         national_chart=national_chart(result),
         stage_heads=[STAGE_LABELS[s] for s in STAGES],
         dimension_labels=DIMENSION_LABELS,
+        dimension_captions=DIMENSION_CAPTIONS,
         label=label,
         kind_labels=KIND_LABELS,
         args=request.args,

@@ -298,7 +298,7 @@ def test_page_and_csv(data: dict[str, Any], client: Any, login: Any) -> None:
     page = client.get("/manage/impact")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "<svg" in text and "Impact" in text
+    assert "<svg" in text and "Effektrapport" in text  # the page is in Swedish by default
     assert 'href="/manage/impact"' in text  # in the navigation
     only_b = client.get(f"/manage/impact?event={data['b'].id}")
     assert only_b.status_code == 200
