@@ -74,7 +74,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participants.api import bp as participants_api
     from participants.manage_views import manage_bp as participants_manage
     from participants.views import bp as participants_bp
-    from surveys.results_api import bp as survey_results_api
 
     app.register_blueprint(core_bp)
     app.register_blueprint(outbox_bp)
@@ -83,30 +82,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(participants_bp)
     app.register_blueprint(participants_manage)
-    from surveys.api import bp as surveys_api
-    from surveys.views import bp as surveys_bp
+    from surveys.blueprints import api_blueprints, page_blueprints
 
-    app.register_blueprint(surveys_bp)
-    from surveys.invitation_views import bp as survey_invitations_bp
-
-    app.register_blueprint(survey_invitations_bp)
-
-    from surveys.results_views import bp as survey_results_pages
-
-    app.register_blueprint(survey_results_pages)
-    from surveys.manage_views import bp as surveys_manage
-
-    app.register_blueprint(surveys_manage)
+    for page in page_blueprints():
+        app.register_blueprint(page)
     from core.openapi import bp as openapi_bp
 
-    for api in (
-        events_api,
-        participants_api,
-        materials_api,
-        survey_results_api,
-        surveys_api,
-        openapi_bp,
-    ):
+    for api in (events_api, participants_api, materials_api, *api_blueprints(), openapi_bp):
         csrf.exempt(api)
         app.register_blueprint(api)
 

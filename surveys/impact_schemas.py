@@ -1,0 +1,95 @@
+"""The impact report's part of JSON API v1, declared once (core/openapi.py puts these classes
+into the document); surveys/impact_api.py builds the answer from surveys.impact.Report."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field
+
+from core.schemas import Output, Query
+
+
+class ImpactQuery(Query):
+    event: str | None = Field(
+        None, max_length=120, description="An event's slug; repeat it for a set of events."
+    )
+    from_: date | None = Field(None, alias="from", description="Events starting on or after.")
+    to: date | None = Field(None, description="Events starting on or before.")
+
+
+class Funnel(Output):
+    registered: int = Field(description="Distinct people (emails) with a confirmed place.")
+    attended: int
+    downloaded: int = Field(description="Took a material through their own link.")
+    invited: int
+    answered: int
+    adopted: int = Field(
+        description="Answered yes to used_employment_requirements; in anonymous surveys "
+        "counted by responses (a response cannot be linked to a person). For organisations: "
+        "non-anonymous surveys only."
+    )
+
+
+class Group(Output):
+    value: str
+    funnel: Funnel
+
+
+class Procurements(Output):
+    basic: int
+    advanced: int
+    spearhead: int
+    total: int
+
+
+class Placements(Output):
+    employment: int
+    internship: int
+    apprenticeship: int
+    trainee: int
+    total: int
+    newly_arrived: int
+    fulltime_months: int
+    within_6_months: int
+
+
+class Suppliers(Output):
+    contracts_won: int
+    people_hired: int
+
+
+class NationalRow(Output):
+    kind: str
+    answers: int
+    mean: float | None = Field(description="null with fewer than 5 answers.")
+    baseline_2018: float | None
+
+
+class ReachRow(Output):
+    country: str
+    kind: str
+    organisations: int
+    came_back: int = Field(description="Came to more than one of the events.")
+    first_contact: date | None
+
+
+class Reach(Output):
+    by_country_and_kind: list[ReachRow]
+    new_by_month: dict[str, int] = Field(description="Organisations by month of first event.")
+
+
+class ImpactReport(Output):
+    events: list[str] = Field(description="The slugs of the events the report covers.")
+    funnel: Funnel
+    organisations: Funnel
+    by_target_group: list[Group]
+    by_event: list[Group]
+    by_kind: list[Group]
+    by_country: list[Group]
+    by_month: list[Group]
+    procurements: Procurements
+    placements: Placements
+    suppliers: Suppliers
+    national_question: list[NationalRow]
+    reach: Reach

@@ -1,0 +1,164 @@
+"""The impact report's page, ``/manage/impact`` (filters by GET: events, from, to), and its
+CSV export, ``/manage/impact.csv``. The figures are surveys.impact's."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from core.charts import Chart, Series
+from core.db import db
+from core.pages import current_organiser, download
+from core.spreadsheets import parse_separator, to_csv
+from events.labels import TARGET_GROUP_LABELS
+from events.models import Event
+from participants.kinds import KIND_LABELS
+from surveys.impact import STAGES, ImpactFilters, Report, events_in_scope, impact_report
+
+bp = Blueprint("impact", __name__, url_prefix="/manage")
+
+STAGE_LABELS = {
+    "registered": _l("Registered"),
+    "attended": _l("Attended"),
+    "downloaded": _l("Took a material"),
+    "invited": _l("Invited to a survey"),
+    "answered": _l("Answered"),
+    "adopted": _l("Adopted employment requirements"),
+}
+DIMENSION_LABELS = {
+    "target_group": _l("Target group"),
+    "event": _l("Event"),
+    "kind": _l("Kind of organisation"),
+    "country": _l("Country"),
+    "month": _l("Month of the event"),
+}
+DIMENSION_CAPTIONS = {
+    "target_group": _l("By target group"),
+    "event": _l("By event"),
+    "kind": _l("By kind of organisation"),
+    "country": _l("By country"),
+    "month": _l("By month of the event"),
+}
+
+
+def _date(name: str, errors: dict[str, str]) -> date | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = _("Enter a date as 2027-03-31.")
+        return None
+
+
+def _filters() -> tuple[ImpactFilters, dict[str, str]]:
+    errors: dict[str, str] = {}
+    ids = []
+    for value in request.args.getlist("event"):
+        if value.isdigit() and len(value) < 10:
+            ids.append(int(value))
+    date_from, date_to = _date("from", errors), _date("to", errors)
+    if date_from and date_to and date_from > date_to:
+        errors["to"] = _("The end date must not be before the start date.")
+    return ImpactFilters(tuple(ids), date_from, date_to), errors
+
+
+def label(dimension: str, value: str) -> str:
+    if dimension == "target_group":
+        return str(TARGET_GROUP_LABELS.get(value, value))
+    if dimension == "kind":
+        return str(KIND_LABELS.get(value, value))
+    return value
+
+
+def funnel_chart(report: Report) -> Chart:
+    return Chart(
+        id="impact-funnel",
+        title=_("From event to adoption, in people"),
+        description=_(
+            "How many people reached each step: %(first)s registered, %(last)s adopted.",
+            first=report.people.registered,
+            last=report.people.adopted,
+        ),
+        kind="hbar",
+        labels=[str(STAGE_LABELS[s]) for s in STAGES],
+        series=[
+            Series(_("People"), list(report.people.as_dict().values())),
+            Series(_("Organisations"), list(report.organisations.as_dict().values())),
+        ],
+        label_heading=_("Step"),
+    )
+
+
+def national_chart(report: Report) -> Chart:
+    rows = [r for r in report.national_question if r.baseline is not None]
+    return Chart(
+        id="impact-national",
+        title=_("Employment requirements in procurements, 1 to 5, beside the 2018 survey"),
+        description=_("The mean answer by kind of organisation and the national mean of 2018."),
+        kind="bar",
+        labels=[str(KIND_LABELS[r.kind]) for r in rows],
+        series=[
+            Series(_("Our answers"), [r.mean if r.mean is not None else 0 for r in rows]),
+            Series(_("National, 2018"), [r.baseline or 0 for r in rows]),
+        ],
+        label_heading=_("Kind of organisation"),
+    )
+
+
+@bp.route("/impact")
+@login_required
+def report() -> ResponseReturnValue:
+    organiser = current_organiser()
+    filters, errors = _filters()
+    result = impact_report(organiser, ImpactFilters(filters.events) if errors else filters)
+    choices = db.session.execute(
+        sa.select(Event.id, Event.title, Event.starts_at)
+        .where(Event.id.in_(events_in_scope(organiser, ImpactFilters())))
+        .order_by(Event.starts_at.desc())
+    ).all()
+    return render_template(
+        "surveys/impact.html",
+        report=result,
+        filters=filters,
+        errors=errors,
+        choices=choices,
+        funnel_chart=funnel_chart(result),
+        national_chart=national_chart(result),
+        stage_heads=[STAGE_LABELS[s] for s in STAGES],
+        dimension_labels=DIMENSION_LABELS,
+        dimension_captions=DIMENSION_CAPTIONS,
+        label=label,
+        kind_labels=KIND_LABELS,
+        args=request.args,
+    ), 422 if errors else 200
+
+
+@bp.route("/impact.csv")
+@login_required
+def report_csv() -> ResponseReturnValue:
+    filters, errors = _filters()
+    result = impact_report(
+        current_organiser(), ImpactFilters(filters.events) if errors else filters
+    )
+    headers = [_("Breakdown"), _("Group"), *[str(STAGE_LABELS[s]) for s in STAGES]]
+    table: list[list] = [[_("All"), _("People"), *result.people.as_dict().values()]]
+    table.append([_("All"), _("Organisations"), *result.organisations.as_dict().values()])
+    for dimension, groups in result.breakdowns.items():
+        for value, funnel in groups:
+            table.append(
+                [
+                    str(DIMENSION_LABELS[dimension]),
+                    label(dimension, value),
+                    *funnel.as_dict().values(),
+                ]
+            )
+    sep = parse_separator(request.args.get("sep"))
+    return download(to_csv(headers, table, sep), "impact.csv", "text/csv")
