@@ -82,13 +82,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(participants_bp)
     app.register_blueprint(participants_manage)
-    from surveys.blueprints import api_blueprints, page_blueprints
+    from surveys.api import bp as surveys_api
+    from surveys.impact_api import bp as impact_api
+    from surveys.impact_views import bp as impact_pages
+    from surveys.invitation_views import bp as survey_invitations
+    from surveys.manage_views import bp as surveys_manage
+    from surveys.results_api import bp as survey_results_api
+    from surveys.results_views import bp as survey_results
+    from surveys.views import bp as survey_answering
 
-    for page in page_blueprints():
+    for page in (survey_answering, survey_invitations, surveys_manage, survey_results,
+                 impact_pages):  # fmt: skip
         app.register_blueprint(page)
     from core.openapi import bp as openapi_bp
 
-    for api in (events_api, participants_api, materials_api, *api_blueprints(), openapi_bp):
+    apis = (events_api, participants_api, materials_api, surveys_api, survey_results_api,
+            impact_api, openapi_bp)  # fmt: skip
+    for api in apis:
         csrf.exempt(api)
         app.register_blueprint(api)
 

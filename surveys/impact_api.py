@@ -4,6 +4,8 @@ and ``?to=`` (dates on the events' start)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, g, request
 from flask_babel import lazy_gettext as _l
 
@@ -47,6 +49,15 @@ def report_out(report: Report) -> schemas.ImpactReport:
     )
 
 
+def _date(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({field: _l("Enter a date as 2027-03-31.")}) from None
+
+
 @bp.get("/reports/impact")
 @operation(
     "getImpactReport",
@@ -57,10 +68,11 @@ def report_out(report: Report) -> schemas.ImpactReport:
     responses={200: Reply("The report.", schemas.ImpactReport)},
 )
 def get_impact_report(query: schemas.ImpactQuery) -> Response:
-    if query.from_ and query.to and query.from_ > query.to:
+    start, end = _date(query.from_, "from"), _date(query.to, "to")
+    if start and end and start > end:
         raise ValidationError({"to": _l("The end date must not be before the start date.")})
     slugs = [s for s in request.args.getlist("event") if s]
     ids = resolve_events(g.organiser, slugs)
     if ids is None:
         raise ValidationError({"event": _l("There is no such event among yours.")})
-    return reply(report_out(impact_report(g.organiser, ImpactFilters(ids, query.from_, query.to))))
+    return reply(report_out(impact_report(g.organiser, ImpactFilters(ids, start, end))))

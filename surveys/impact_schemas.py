@@ -9,13 +9,22 @@ from pydantic import Field
 
 from core.schemas import Output, Query
 
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+
 
 class ImpactQuery(Query):
     event: str | None = Field(
         None, max_length=120, description="An event's slug; repeat it for a set of events."
     )
-    from_: date | None = Field(None, alias="from", description="Events starting on or after.")
-    to: date | None = Field(None, description="Events starting on or before.")
+    # Text with the date's pattern: pydantic would take "0" for a Unix time.
+    from_: str | None = Field(
+        None, alias="from", pattern=DATE, json_schema_extra={"format": "date"},
+        description="Events starting on or after (YYYY-MM-DD).",
+    )  # fmt: skip
+    to: str | None = Field(
+        None, pattern=DATE, json_schema_extra={"format": "date"},
+        description="Events starting on or before (YYYY-MM-DD).",
+    )  # fmt: skip
 
 
 class Funnel(Output):
