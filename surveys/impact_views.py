@@ -3,6 +3,7 @@ CSV export, ``/manage/impact.csv``. The figures are surveys.impact's."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
@@ -70,7 +71,20 @@ def _filters() -> tuple[ImpactFilters, dict[str, str]]:
     return ImpactFilters(tuple(ids), date_from, date_to), errors
 
 
-def label(dimension: str, value: str) -> str:
+def labeller(report: Report) -> Callable[[str, str], str]:
+    """Names for a breakdown's values: an event by its title (the report keys events by
+    slug), a target group or kind by its translated label."""
+    titles = {slug: title for _id, slug, title in report.events}
+
+    def label(dimension: str, value: str) -> str:
+        if dimension == "event":
+            return titles.get(value, value)
+        return _label(dimension, value)
+
+    return label
+
+
+def _label(dimension: str, value: str) -> str:
     if dimension == "target_group":
         return str(TARGET_GROUP_LABELS.get(value, value))
     if dimension == "kind":
@@ -135,7 +149,7 @@ def report() -> ResponseReturnValue:
         stage_heads=[STAGE_LABELS[s] for s in STAGES],
         dimension_labels=DIMENSION_LABELS,
         dimension_captions=DIMENSION_CAPTIONS,
-        label=label,
+        label=labeller(result),
         kind_labels=KIND_LABELS,
         args=request.args,
     ), 422 if errors else 200
@@ -151,6 +165,7 @@ def report_csv() -> ResponseReturnValue:
     headers = [_("Breakdown"), _("Group"), *[str(STAGE_LABELS[s]) for s in STAGES]]
     table: list[list] = [[_("All"), _("People"), *result.people.as_dict().values()]]
     table.append([_("All"), _("Organisations"), *result.organisations.as_dict().values()])
+    label = labeller(result)
     for dimension, groups in result.breakdowns.items():
         for value, funnel in groups:
             table.append(

@@ -300,6 +300,11 @@ def test_page_and_csv(data: dict[str, Any], client: Any, login: Any) -> None:
     text = page.get_data(as_text=True)
     assert "<svg" in text and "Effektrapport" in text  # the page is in Swedish by default
     assert 'href="/manage/impact"' in text  # in the navigation
+    # the breakdown by event names each event by its title, not its address
+    by_event = (
+        text.split("By event", 1)[-1] if "By event" in text else text.split("Per evenemang", 1)[-1]
+    )
+    assert data["a"].title in by_event and f">{data['a'].slug}<" not in text
     only_b = client.get(f"/manage/impact?event={data['b'].id}")
     assert only_b.status_code == 200
     bad = client.get("/manage/impact?from=yesterday")
