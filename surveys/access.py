@@ -28,7 +28,10 @@ def manageable(organiser: Organiser) -> sa.ColumnElement[bool]:
 
 
 def require_survey(organiser: Organiser, survey_id: int) -> Survey:
-    """The survey if this organiser manages it; NotFound otherwise (as if it did not exist)."""
+    """The survey if this organiser manages it; NotFound otherwise (as if it did not exist),
+    also for an id in an address beyond the database's integer."""
+    if not 0 < survey_id < 2**31:
+        raise NotFound(_l("There is no such survey."))
     survey = db.session.scalar(
         sa.select(Survey).where(Survey.id == survey_id, manageable(organiser))
     )

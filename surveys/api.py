@@ -14,6 +14,7 @@ from flask import Blueprint, Response, g
 from core.operations import Reply, describe_path_parameter, operation, reply
 from core.urls import external_url
 from surveys import schemas, services
+from surveys.access import require_survey
 from surveys.content import survey_text
 from surveys.models import Survey
 
@@ -94,4 +95,4 @@ def create_survey(body: dict[str, Any]) -> Response:
     },
 )
 def get_survey(survey_id: int) -> Response:
-    return reply(survey_out(services.managed_survey(g.organiser, survey_id)))
+    return reply(survey_out(require_survey(g.organiser, survey_id)))

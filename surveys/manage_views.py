@@ -22,7 +22,7 @@ from core.pages import csrf_failed, current_organiser, put_errors
 from events.labels import TARGET_GROUP_LABELS
 from events.models import LANGUAGES, Event, event_organiser
 from surveys import services
-from surveys.access import manageable
+from surveys.access import manageable, require_survey
 from surveys.content import survey_text
 from surveys.models import QUESTION_TYPES, Survey
 
@@ -156,7 +156,7 @@ def _translations_from(form: Any, own: str, fields: tuple[str, ...]) -> dict[str
 @login_required
 def survey(survey_id: int) -> ResponseReturnValue:
     organiser = current_organiser()
-    found = services.managed_survey(organiser, survey_id)
+    found = require_survey(organiser, survey_id)
     form = ActionForm()
     status, errors, fields = 200, [], {}
     if form.is_submitted():

@@ -16,7 +16,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import NotFound
 
 from core.db import db, utcnow, write_transaction
 from core.errors import ServiceError, ValidationError
@@ -249,13 +248,6 @@ def question_has_answers(question: SurveyQuestion) -> bool:
     return bool(db.session.scalar(
         sa.select(sa.exists().where(SurveyAnswer.question_id == question.id))
     ))  # fmt: skip
-
-
-def managed_survey(organiser: Organiser, survey_id: int) -> Survey:
-    """require_survey, for any id in an address: one beyond the database's integer is none."""
-    if not 0 < survey_id < 2**31:
-        raise NotFound(_l("There is no such survey."))
-    return require_survey(organiser, survey_id)
 
 
 def _manage(organiser: Organiser, survey: Survey) -> None:
