@@ -116,6 +116,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_due_work(send_due_invitations)  # and due survey invitations and reminders
 
+    import surveys.demo  # noqa: F401  (answers the demo's registrants)
     from events.cli import demo_data_command
     from participants.cli import erase_needs_command, seats_command
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from blinker import Namespace
 
 from core.db import db, utcnow
 from core.models import OutboxMessage
@@ -211,6 +212,12 @@ def _check_in_most(event: Event, rng: random.Random) -> None:
     db.session.commit()
 
 
+# Sent once the demo's people are registered and checked in: what builds on them (the
+# surveys) listens to this, not to demo_events_created, whose receivers run in no set order.
+demo_registrations_created = Namespace().signal("demo-registrations-created")
+
+
 @demo_events_created.connect
 def _on_demo_events(_sender: Any, events: list[Event], **_extra: Any) -> None:
     add_demo_registrations(events)
+    demo_registrations_created.send(None, events=events)
