@@ -161,6 +161,8 @@ def invite_batch(now: datetime | None = None, batch_size: int | None = None) -> 
 
 def _due_reminders(survey: Survey, now: datetime) -> sa.Select:
     answered = sa.select(SurveyAnswered.invitation_id)
+    # Someone who cancelled after the invitation has left: no reminders chase them.
+    cancelled = sa.select(Registration.id).where(Registration.status == "cancelled")
     last_contact = sa.func.coalesce(SurveyInvitation.reminded_at, SurveyInvitation.invited_at)
     return (
         sa.select(SurveyInvitation)
@@ -170,6 +172,10 @@ def _due_reminders(survey: Survey, now: datetime) -> sa.Select:
             SurveyInvitation.reminders_sent < survey.reminder_max,
             last_contact <= now - timedelta(days=survey.reminder_every_days),
             SurveyInvitation.id.not_in(answered),
+            sa.or_(
+                SurveyInvitation.registration_id.is_(None),
+                SurveyInvitation.registration_id.not_in(cancelled),
+            ),
         )
         .order_by(SurveyInvitation.id)
     )

@@ -388,3 +388,17 @@ def test_an_anonymous_surveys_status_page_shows_only_counts(client, login, smtp,
     assert "50 %" not in text and "0 %" in text
     for p in people:
         assert p.email not in text
+
+
+def test_no_reminder_for_someone_who_cancelled_after_the_invitation(smtp, make_event):
+    event = make_event()
+    stays, leaves = _people(event, 2)
+    survey = build_survey(event)
+    box = Mailbox(smtp)
+    start = survey.send_at
+    assert sorted(to for to, _s, _t in _round(box, start)) == sorted([stays.email, leaves.email])
+    registrations.cancel(leaves)
+    db.session.execute(sa.update(OutboxMessage).values(status="sent"))  # the cancellation mail
+    db.session.commit()
+    reminded = _round(box, start + timedelta(days=survey.reminder_every_days))
+    assert [to for to, _s, _t in reminded] == [stays.email]
