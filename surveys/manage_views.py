@@ -21,7 +21,7 @@ from core.errors import ServiceError, ValidationError
 from core.pages import csrf_failed, current_organiser, put_errors
 from events.labels import TARGET_GROUP_LABELS
 from events.models import LANGUAGES, Event, event_organiser
-from surveys import services
+from surveys import questions, services
 from surveys.access import manageable, require_survey
 from surveys.content import survey_text
 from surveys.models import QUESTION_TYPES, Survey
@@ -210,14 +210,14 @@ def _act(organiser: Any, survey: Survey, form: Any) -> str:
         services.close_survey(organiser, survey)
         return _("The survey was closed.")
     if action == "add_question":
-        services.add_question(organiser, survey, {
+        questions.add_question(organiser, survey, {
             "code": form.get("code", ""), "type": form.get("type", ""),
             "text": form.get("text", ""), "required": form.get("required") == "1",
             "options": _options_from(form.get("options", "")),
         })  # fmt: skip
         return _("The question was added.")
     if action == "add_section":
-        services.add_section(organiser, survey, {"title": form.get("title", "")})
+        questions.add_section(organiser, survey, {"title": form.get("title", "")})
         return _("The section was added.")
     question_id = form.get("question", "")
     question = next((q for q in survey.questions if str(q.id) == question_id), None)
@@ -236,13 +236,13 @@ def _act(organiser: Any, survey: Survey, form: Any) -> str:
                                   for lang in LANGUAGES if lang != own}}
                 for o in question.options
             ]  # fmt: skip
-        services.update_question(organiser, question, data)
+        questions.update_question(organiser, question, data)
         return _("The question was saved.")
     if action in ("up", "down"):
-        services.move_question(organiser, question, action)
+        questions.move_question(organiser, question, action)
         return _("The question was moved.")
     if action == "remove_question":
-        services.remove_question(organiser, question)
+        questions.remove_question(organiser, question)
         return _("The question was removed.")
     raise ServiceError(_l("The request could not be processed."))
 

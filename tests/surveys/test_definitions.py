@@ -11,7 +11,7 @@ from core.auth import create_organiser
 from core.db import db
 from core.errors import Forbidden, ServiceError, ValidationError
 from participants.kinds import ASKED_KINDS
-from surveys import indicators, services
+from surveys import indicators, questions, services
 from surveys.content import survey_text
 from surveys.models import SurveyAnswer, SurveyResponse
 
@@ -165,7 +165,7 @@ def test_editing_texts_and_settings(organiser, make_event):
 
 def test_questions_added_changed_moved_and_removed(organiser, make_event):
     survey = services.create_survey(organiser, {"template": "feedback", "event": make_event().slug})
-    question = services.add_question(
+    question = questions.add_question(
         organiser, survey,
         {"code": "role", "type": "single_choice", "text": "Din roll?",
          "translations": {"fi": {"text": "Roolisi?"}},
@@ -173,31 +173,33 @@ def test_questions_added_changed_moved_and_removed(organiser, make_event):
     )  # fmt: skip
     assert [q.code for q in survey.questions][-1] == "role"
     assert survey_text(question, "text", "sv", "fi").text == "Roolisi?"
-    services.move_question(organiser, question, "up")
+    questions.move_question(organiser, question, "up")
     db.session.expire_all()
     assert [q.code for q in survey.questions] == ["useful", "next_steps", "role", "comments"]
     with pytest.raises(ValidationError) as caught:
-        services.add_question(organiser, survey, {"code": "role", "type": "long_text", "text": "x"})
+        questions.add_question(
+            organiser, survey, {"code": "role", "type": "long_text", "text": "x"}
+        )
     assert "code" in caught.value.fields
     with pytest.raises(ValidationError) as caught:
-        services.add_question(organiser, survey, {"code": "z", "type": "nope", "text": "x"})
+        questions.add_question(organiser, survey, {"code": "z", "type": "nope", "text": "x"})
     assert "type" in caught.value.fields
     with pytest.raises(ValidationError) as caught:
-        services.update_question(organiser, question, {"type": "number", "min": 5, "max": 1})
+        questions.update_question(organiser, question, {"type": "number", "min": 5, "max": 1})
     assert "max" in caught.value.fields
     _answer(survey, question, question.options[0])
     with pytest.raises(ValidationError) as caught:
-        services.update_question(organiser, question, {"type": "multiple_choice"})
+        questions.update_question(organiser, question, {"type": "multiple_choice"})
     assert "type" in caught.value.fields
     with pytest.raises(ValidationError) as caught:
-        services.update_question(
+        questions.update_question(
             organiser,
             question,
             {"options": [{"code": "b", "label": "B"}, {"code": "c", "label": "C"}]},
         )
     assert "options" in caught.value.fields
     # New options and new wording are fine.
-    services.update_question(
+    questions.update_question(
         organiser,
         question,
         {
@@ -211,20 +213,20 @@ def test_questions_added_changed_moved_and_removed(organiser, make_event):
     )
     assert [o.label for o in question.options] == ["Första", "B", "C"]
     with pytest.raises(ServiceError):
-        services.remove_question(organiser, question)
+        questions.remove_question(organiser, question)
     comments = next(q for q in survey.questions if q.code == "comments")
-    services.remove_question(organiser, comments)
+    questions.remove_question(organiser, comments)
     assert "comments" not in [q.code for q in survey.questions]
 
 
 def test_sections(organiser, make_event):
     survey = services.create_survey(organiser, {"template": "feedback", "event": make_event().slug})
-    section = services.add_section(organiser, survey, {"title": "Mer", "translations": {
+    section = questions.add_section(organiser, survey, {"title": "Mer", "translations": {
         "en": {"title": "More"}}})  # fmt: skip
     assert [s.title for s in survey.sections][-1] == "Mer"
-    services.update_section(organiser, survey, section, {"title": "Ännu mer"})
+    questions.update_section(organiser, survey, section, {"title": "Ännu mer"})
     assert section.title == "Ännu mer"
-    services.remove_section(organiser, survey, section)
+    questions.remove_section(organiser, survey, section)
     assert len(survey.sections) == 1
 
 
