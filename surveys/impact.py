@@ -29,8 +29,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from core.db import db
+from core.errors import ValidationError
 from core.models import Organiser
 from events.models import Event, event_organiser
 from materials.models import MaterialDownload
@@ -141,6 +143,25 @@ def _kind(org: Any = Organisation) -> sa.ColumnElement[str]:
         ),
         else_="unknown",
     )
+
+
+def parse_period(start: str | None, end: str | None) -> tuple[date | None, date | None]:
+    """The report's from and to days as the page and the API take them (YYYY-MM-DD, empty
+    for none); ValidationError naming each bad one, and `to` when it comes before `from`."""
+    errors: dict[str, Any] = {}
+    days: dict[str, date | None] = {}
+    for name, value in (("from", start), ("to", end)):
+        days[name] = None
+        if value and value.strip():
+            try:
+                days[name] = date.fromisoformat(value.strip())
+            except ValueError:
+                errors[name] = _l("Enter a date as 2027-03-31.")
+    if days["from"] and days["to"] and days["from"] > days["to"]:
+        errors["to"] = _l("The end date must not be before the start date.")
+    if errors:
+        raise ValidationError(errors)
+    return days["from"], days["to"]
 
 
 def events_in_scope(organiser: Organiser, filters: ImpactFilters) -> sa.Select:

@@ -4,15 +4,13 @@ and ``?to=`` (dates on the events' start)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, g, request
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ValidationError
 from core.operations import Reply, operation, reply
 from surveys import impact_schemas as schemas
-from surveys.impact import ImpactFilters, Report, impact_report, resolve_events
+from surveys.impact import ImpactFilters, Report, impact_report, parse_period, resolve_events
 
 bp = Blueprint("impact_api", __name__, url_prefix="/api/v1")
 
@@ -49,15 +47,6 @@ def report_out(report: Report) -> schemas.ImpactReport:
     )
 
 
-def _date(value: str | None, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError({field: _l("Enter a date as 2027-03-31.")}) from None
-
-
 @bp.get("/reports/impact")
 @operation(
     "getImpactReport",
@@ -68,9 +57,7 @@ def _date(value: str | None, field: str) -> date | None:
     responses={200: Reply("The report.", schemas.ImpactReport)},
 )
 def get_impact_report(query: schemas.ImpactQuery) -> Response:
-    start, end = _date(query.from_, "from"), _date(query.to, "to")
-    if start and end and start > end:
-        raise ValidationError({"to": _l("The end date must not be before the start date.")})
+    start, end = parse_period(query.from_, query.to)
     slugs = [s for s in request.args.getlist("event") if s]
     ids = resolve_events(g.organiser, slugs)
     if ids is None:

@@ -4,7 +4,6 @@ CSV export, ``/manage/impact.csv``. The figures are surveys.impact's."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
@@ -15,12 +14,20 @@ from flask_login import login_required
 
 from core.charts import Chart, Series
 from core.db import db
+from core.errors import ValidationError
 from core.pages import current_organiser, download
 from core.spreadsheets import parse_separator, to_csv
 from events.labels import TARGET_GROUP_LABELS
 from events.models import Event
 from participants.kinds import KIND_LABELS
-from surveys.impact import STAGES, ImpactFilters, Report, events_in_scope, impact_report
+from surveys.impact import (
+    STAGES,
+    ImpactFilters,
+    Report,
+    events_in_scope,
+    impact_report,
+    parse_period,
+)
 
 bp = Blueprint("impact", __name__, url_prefix="/manage")
 
@@ -48,26 +55,17 @@ DIMENSION_CAPTIONS = {
 }
 
 
-def _date(name: str, errors: dict[str, str]) -> date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = _("Enter a date as 2027-03-31.")
-        return None
-
-
 def _filters() -> tuple[ImpactFilters, dict[str, str]]:
     errors: dict[str, str] = {}
     ids = []
     for value in request.args.getlist("event"):
         if value.isdigit() and len(value) < 10:
             ids.append(int(value))
-    date_from, date_to = _date("from", errors), _date("to", errors)
-    if date_from and date_to and date_from > date_to:
-        errors["to"] = _("The end date must not be before the start date.")
+    date_from = date_to = None
+    try:
+        date_from, date_to = parse_period(request.args.get("from"), request.args.get("to"))
+    except ValidationError as err:
+        errors = {name: str(message) for name, message in err.fields.items()}
     return ImpactFilters(tuple(ids), date_from, date_to), errors
 
 
