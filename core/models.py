@@ -68,12 +68,17 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         sa.CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status"),
         sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_message_registration_id", "registration_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(sa.String(254))
     kind: Mapped[str] = mapped_column(sa.String(40))  # which message: confirmed, promoted…
     language: Mapped[str] = mapped_column(sa.String(5), default="sv")  # the recipient's
+    # The registration the message is about, when there is one: a registration's page and a
+    # person's data list the emails sent to them. No foreign key: core knows no feature's
+    # tables, and the row outlives a deleted event as the record of what was sent.
+    registration_id: Mapped[int | None] = mapped_column()
     # What the message needs, taken in the transaction that queued it: plain JSON (names,
     # links, the event's title, times and place, a calendar part's method and UID), rendered
     # by the worker (core.mail_render). None: a row queued already rendered (before the

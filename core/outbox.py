@@ -92,6 +92,7 @@ def queue_email(
     facts: Mapping[str, Any],
     *,
     attachments: list[dict[str, Any]] | None = None,
+    registration_id: int | None = None,
 ) -> int:
     """Add a message to the outbox, WITHOUT committing: it is sent only if the caller's
     transaction commits. Nothing is rendered here: the worker writes it when it sends. Returns
@@ -101,7 +102,8 @@ def queue_email(
     the snapshot it is written from, plain JSON (str, numbers, lists, dicts; datetimes as ISO
     text), taken now so that the message tells what was true when it was queued.
     `attachments` are ready files, dicts {"filename", "content_type", "data"}; a calendar
-    part the kind builds itself from the facts at send.
+    part the kind builds itself from the facts at send. `registration_id` names the
+    registration the message is about, so that its page lists what was sent to the person.
 
     One INSERT on the session's connection, at once (no ORM object: it sits on the
     registration's hot path)."""
@@ -112,6 +114,7 @@ def queue_email(
             _INSERT,
             {
                 "recipient": recipient.strip(),
+                "registration_id": registration_id,
                 "kind": kind[:40],
                 "language": language,
                 "facts": dict(facts),

@@ -70,6 +70,11 @@ class Event(db.Model):
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: publishing
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: the start
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")
+    # Whether confirmed people get a reminder the day before (the organiser can switch it
+    # off), and when the worker queued it: set once, so it goes out once; cleared when the
+    # event moves, so the reminder follows the new time.
+    send_reminder: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Rises when time, place or status changes, so calendars replace their copy.
     sequence: Mapped[int] = mapped_column(default=0)
     # Rises with every change an organiser or a registration makes to what the public page
@@ -151,6 +156,9 @@ class Session(db.Model):
     # Confirmed registrations that chose this session, kept like Event.confirmed_count.
     confirmed_count: Mapped[int] = mapped_column(default=0, server_default="0")
     speakers: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"name", "organisation"}]
+    # Door staff check people in to this session itself (a workshop that keeps its own
+    # attendance), besides the event: registration_session.attended_at.
+    track_attendance: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     event: Mapped[Event] = relationship(back_populates="sessions")
 

@@ -90,6 +90,7 @@ def _queue(
         kind,
         registration.language,
         _facts(registration, calendar=calendar, **extra),
+        registration_id=registration.id,
     )
 
 
@@ -161,6 +162,7 @@ def bulk_message(registration: Registration, subject: str, body: str) -> None:
             "subject": subject,
             "body": body,
         },
+        registration_id=registration.id,
     )
 
 

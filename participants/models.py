@@ -29,6 +29,8 @@ registration_session = sa.Table(
     sa.Column(
         "session_id", sa.ForeignKey("event_session.id", ondelete="CASCADE"), primary_key=True
     ),
+    # When the person was checked in to this session (Session.track_attendance), else None.
+    sa.Column("attended_at", UTCDateTime, nullable=True),
     sa.Index("ix_registration_session_session_id", "session_id"),
 )
 
@@ -129,3 +131,39 @@ class Registered:
         return self.event.id
 
     holds_place = Registration.holds_place
+
+
+MAILING_STATUSES = ("scheduled", "sending", "sent", "cancelled")
+
+
+class Mailing(db.Model):
+    """An organiser's message to an event's registrants: its texts per language, who it goes
+    to, and when. Sent at once or at `send_at` by the worker, which queues one outbox row per
+    recipient in the transaction that marks it sent, so it goes out once."""
+
+    __tablename__ = "mailing"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('scheduled', 'sending', 'sent', 'cancelled')", name="status"
+        ),
+        sa.Index("ix_mailing_due", "status", "send_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organiser.id", ondelete="SET NULL")
+    )
+    # {"sv": "…", "en": "…"}: a recipient without a text in their language gets the event's.
+    subjects: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    bodies: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Who it goes to: the list filters (status, target_group, attended, q) and/or chosen
+    # registration ids {"ids": [...]}, read again when it is sent.
+    audience: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(10), default="scheduled")
+    recipient_count: Mapped[int | None] = mapped_column()  # set when sent
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
