@@ -119,9 +119,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import surveys.demo  # noqa: F401  (answers the demo's registrants)
     from events.cli import demo_data_command
     from participants.cli import erase_needs_command, seats_command
+    from surveys.cli import surveys_command
 
     register_commands(app)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(erase_needs_command)
     app.cli.add_command(seats_command)
+    app.cli.add_command(surveys_command)
     return app

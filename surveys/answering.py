@@ -27,6 +27,7 @@ from core.i18n import current_language
 from core.text import is_bad_text
 from participants.kinds import ASKED_KINDS
 from participants.models import Registration
+from surveys import totals
 from surveys.indicators import ORGANISATION_KIND
 from surveys.models import (
     Survey,
@@ -366,6 +367,15 @@ def submit(
                         )
                     )
             db.session.add(response)
+            db.session.flush()
+            totals.add_response(
+                response,
+                {
+                    a.question.id: a.number
+                    for a in answers
+                    if a.number is not None and a.question.type in totals.NUMERIC_TYPES
+                },
+            )
             db.session.execute(
                 sa.delete(SurveyDraft).where(SurveyDraft.invitation_id == invitation.id)
             )

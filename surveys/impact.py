@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,6 +45,7 @@ from surveys.models import (
     SurveyAnswer,
     SurveyAnswered,
     SurveyInvitation,
+    SurveyNumberTotal,
     SurveyOption,
     SurveyQuestion,
     SurveyResponse,
@@ -204,19 +206,37 @@ def _yes_responses(anonymous: bool) -> sa.Select:
     )
 
 
-def _people_rows(scope: sa.Select) -> sa.Subquery:
-    """One row per confirmed registration in scope, with its dimensions and stage flags."""
-    downloaded = sa.exists().where(MaterialDownload.registration_id == Registration.id)
-    invited = sa.exists().where(SurveyInvitation.registration_id == Registration.id)
-    answered = sa.exists(
-        sa.select(SurveyAnswered.invitation_id)
-        .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswered.invitation_id)
-        .where(SurveyInvitation.registration_id == Registration.id)
+def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.case((condition, 1), else_=0)
+
+
+def _people(scope: sa.Select) -> sa.CTE:
+    """One row per confirmed registration in scope, with its dimensions and its stage flags
+    (0 or 1), made once per report (MATERIALIZED: SQLite and PostgreSQL compute it once for
+    every grouping that reads it). The flags come from joins to one grouped row per
+    registration, not from a subquery per registration."""
+    downloads = (
+        sa.select(MaterialDownload.registration_id.label("registration"))
+        .distinct()
+        .subquery("downloads")
     )
-    adopted = sa.exists(
+    adopted = (
         _yes_responses(anonymous=False)
-        .join(SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id)
-        .where(SurveyInvitation.registration_id == Registration.id)
+        .with_only_columns(SurveyResponse.invitation_id.label("invitation"))
+        .distinct()
+        .subquery("adopted")
+    )
+    surveyed = (
+        sa.select(
+            SurveyInvitation.registration_id.label("registration"),
+            sa.func.max(_flag(SurveyAnswered.invitation_id.is_not(None))).label("answered"),
+            sa.func.max(_flag(adopted.c.invitation.is_not(None))).label("adopted"),
+        )
+        .outerjoin(SurveyAnswered, SurveyAnswered.invitation_id == SurveyInvitation.id)
+        .outerjoin(adopted, adopted.c.invitation == SurveyInvitation.id)
+        .where(SurveyInvitation.registration_id.is_not(None))
+        .group_by(SurveyInvitation.registration_id)
+        .subquery("surveyed")
     )
     return (
         sa.select(
@@ -227,50 +247,99 @@ def _people_rows(scope: sa.Select) -> sa.Subquery:
             _kind().label("kind"),
             Organisation.country.label("country"),
             _month(Event.starts_at).label("month"),
-            Registration.attended_at.is_not(None).label("attended"),
-            downloaded.label("downloaded"),
-            invited.label("invited"),
-            answered.label("answered"),
-            adopted.label("adopted"),
+            _flag(Registration.attended_at.is_not(None)).label("attended"),
+            _flag(downloads.c.registration.is_not(None)).label("downloaded"),
+            _flag(surveyed.c.registration.is_not(None)).label("invited"),
+            sa.func.coalesce(surveyed.c.answered, 0).label("answered"),
+            sa.func.coalesce(surveyed.c.adopted, 0).label("adopted"),
         )
         .join(Event, Event.id == Registration.event_id)
         .join(Organisation, Organisation.id == Registration.organisation_id)
+        .outerjoin(downloads, downloads.c.registration == Registration.id)
+        .outerjoin(surveyed, surveyed.c.registration == Registration.id)
         .where(Registration.status == "confirmed", Registration.event_id.in_(scope))
-        .subquery("people")
+        .cte("people")
+        .prefix_with("MATERIALIZED")
     )
 
 
-def _stage_counts(rows: sa.Subquery, who: str) -> list[Any]:
-    """count(DISTINCT who) for each stage (registered first)."""
-    key = rows.c[who]
-    counts: list[Any] = [sa.func.count(sa.distinct(key)).label("registered")]
-    for stage in STAGES[1:]:
-        counts.append(sa.func.count(sa.distinct(sa.case((rows.c[stage], key)))).label(stage))
-    return counts
+def _funnels(scope: sa.Select) -> dict[tuple[str, str | None], Funnel]:
+    """Every funnel of the report in one statement: people in all and by each dimension, and
+    organisations in all; keyed (grouping, value). Each grouping first folds the rows to one
+    per (value, person) with the stages it reached, then counts and sums those: a sort per
+    grouping instead of a distinct count per stage."""
+    people = _people(scope)
+    parts = []
+    for who, grouping in [("person", None), ("organisation", None)] + [
+        ("person", d) for d in DIMENSIONS
+    ]:
+        value = (people.c[grouping] if grouping else sa.cast(sa.null(), sa.String(300))).label(
+            "value"
+        )
+        keys = [value, people.c[who]] if grouping else [people.c[who]]
+        folded = (
+            sa.select(value, *[sa.func.max(people.c[stage]).label(stage) for stage in STAGES[1:]])
+            .group_by(*keys)
+            .subquery()
+        )
+        parts.append(
+            sa.select(
+                sa.literal(f"{who}:{grouping or ''}").label("grouping"),
+                folded.c.value,
+                sa.func.count().label("registered"),
+                *[sa.func.sum(folded.c[stage]).label(stage) for stage in STAGES[1:]],
+            ).group_by(folded.c.value)
+        )
+    return {
+        (row.grouping, row.value): _funnel(row) for row in db.session.execute(sa.union_all(*parts))
+    }
 
 
-def _anonymous_yes(scope: sa.Select, dimension: str | None) -> dict[str | None, int]:
-    """Yes answers of anonymous surveys (by response), by dimension; one statement."""
-    responses = _yes_responses(anonymous=True).where(SurveyResponse.event_id.in_(scope))
-    column: Any
-    if dimension is None:
-        column = sa.literal(None)
-    elif dimension == "event":
-        column = Event.slug
-    elif dimension == "month":
-        column = _month(Event.starts_at)
-    elif dimension == "kind":
-        column = SurveyResponse.organisation_kind
-    else:
-        column = getattr(SurveyResponse, dimension)
+def _anonymous_yes(scope: sa.Select) -> dict[str, dict[str | None, int]]:
+    """Yes answers of anonymous surveys (by response), by each dimension; one statement,
+    grouped by all of them at once and rolled up here (a few hundred rows at most). It starts
+    from the few options that mean yes and reads their answers by the (question, option)
+    index, rather than joining every answer to its question and option."""
+    yes = (
+        sa.select(SurveyOption.id, SurveyOption.question_id)
+        .join(SurveyQuestion, SurveyQuestion.id == SurveyOption.question_id)
+        .join(Survey, Survey.id == SurveyQuestion.survey_id)
+        .where(
+            Survey.anonymous.is_(True),
+            SurveyQuestion.code == indicators.USED,
+            SurveyOption.code == indicators.ADOPTED,
+        )
+        .subquery("yes")
+    )
+    columns = {
+        "target_group": SurveyResponse.target_group,
+        "event": Event.slug,
+        "kind": SurveyResponse.organisation_kind,
+        "country": SurveyResponse.country,
+        "month": _month(Event.starts_at),
+    }
     query = (
-        sa.select(column.label("value"), sa.func.count(sa.distinct(SurveyResponse.id)))
-        .select_from(SurveyResponse)
+        sa.select(*columns.values(), sa.func.count(sa.distinct(SurveyResponse.id)))
+        .select_from(yes)
+        .join(
+            SurveyAnswer,
+            sa.and_(
+                SurveyAnswer.question_id == yes.c.question_id, SurveyAnswer.option_id == yes.c.id
+            ),
+        )
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
         .join(Event, Event.id == SurveyResponse.event_id)
-        .where(SurveyResponse.id.in_(responses))
-        .group_by(column)
+        .where(SurveyResponse.event_id.in_(scope))
+        .group_by(*columns.values())
     )
-    return {value: count for value, count in db.session.execute(query)}
+    by: dict[str, dict[str | None, int]] = {dimension: {} for dimension in DIMENSIONS}
+    by["total"] = {None: 0}
+    for row in db.session.execute(query):
+        count = int(row[-1])
+        by["total"][None] += count
+        for dimension, value in zip(DIMENSIONS, row[:-1], strict=True):
+            by[dimension][value] = by[dimension].get(value, 0) + count
+    return by
 
 
 def _funnel(row: Any, extra_adopted: int = 0) -> Funnel:
@@ -279,41 +348,42 @@ def _funnel(row: Any, extra_adopted: int = 0) -> Funnel:
     return Funnel(**values)
 
 
-def _numbers(scope: sa.Select) -> dict[str, int]:
-    """The sums of the number questions the report reads, by their key in NUMBER_CODES."""
-    query = (
-        sa.select(SurveyQuestion.code, sa.func.coalesce(sa.func.sum(SurveyAnswer.number), 0))
-        .select_from(SurveyAnswer)
-        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(
-            SurveyQuestion.code.in_(list(NUMBER_CODES.values())),
-            SurveyResponse.event_id.in_(scope),
-        )
-        .group_by(SurveyQuestion.code)
-    )
-    by_code = {code: int(total) for code, total in db.session.execute(query)}
-    return {key: by_code.get(code, 0) for key, code in NUMBER_CODES.items()}
-
-
-def _national(scope: sa.Select) -> list[NationalRow]:
+def _number_answers(scope: sa.Select) -> dict[tuple[str, str], tuple[int, Decimal]]:
+    """(question code, kind of organisation) -> (answers, their sum) for the number questions
+    the report reads and the national question, from the kept sums (surveys/totals.py): a few
+    rows per question and event, not every answer."""
+    codes = [*NUMBER_CODES.values(), indicators.NATIONAL_QUESTION]
+    kept = SurveyNumberTotal
     query = (
         sa.select(
-            SurveyResponse.organisation_kind,
-            sa.func.count(SurveyAnswer.id),
-            sa.func.avg(SurveyAnswer.number),
+            SurveyQuestion.code,
+            kept.organisation_kind,
+            sa.func.sum(kept.answers),
+            sa.func.sum(kept.total),
         )
-        .select_from(SurveyAnswer)
-        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(
-            SurveyQuestion.code == indicators.NATIONAL_QUESTION,
-            SurveyAnswer.number.is_not(None),
-            SurveyResponse.event_id.in_(scope),
-        )
-        .group_by(SurveyResponse.organisation_kind)
+        .join(SurveyQuestion, SurveyQuestion.id == kept.question_id)
+        .where(SurveyQuestion.code.in_(codes), kept.event_id.in_(scope))
+        .group_by(SurveyQuestion.code, kept.organisation_kind)
     )
-    found = {kind: (int(n), float(mean)) for kind, n, mean in db.session.execute(query)}
+    return {
+        (code, kind): (int(n), Decimal(total)) for code, kind, n, total in db.session.execute(query)
+    }
+
+
+def _numbers(answers: dict[tuple[str, str], tuple[int, Decimal]]) -> dict[str, int]:
+    """The sums of the number questions the report reads, by their key in NUMBER_CODES."""
+    by_code: dict[str, Decimal] = {}
+    for (code, _kind), (_n, total) in answers.items():
+        by_code[code] = by_code.get(code, Decimal(0)) + total
+    return {key: int(by_code.get(code, 0)) for key, code in NUMBER_CODES.items()}
+
+
+def _national(answers: dict[tuple[str, str], tuple[int, Decimal]]) -> list[NationalRow]:
+    found = {
+        kind: (n, float(total) / n)
+        for (code, kind), (n, total) in answers.items()
+        if code == indicators.NATIONAL_QUESTION and n
+    }
     # The baseline's kinds always, in its order; the other kinds answered after them.
     kinds = list(NATIONAL_BASELINE_2018) + sorted(
         k for k in found if k not in NATIONAL_BASELINE_2018
@@ -383,24 +453,25 @@ def impact_report(organiser: Organiser, filters: ImpactFilters | None = None) ->
             .order_by(Event.starts_at, Event.id)
         )
     ]
-    rows = _people_rows(scope)
-    people_row = db.session.execute(sa.select(*_stage_counts(rows, "person"))).one()
-    org_row = db.session.execute(sa.select(*_stage_counts(rows, "organisation"))).one()
-    anonymous_total = sum(_anonymous_yes(scope, None).values())
+    funnels = _funnels(scope)
+    anonymous = _anonymous_yes(scope)
+    people = funnels.get(("person:", None), Funnel())
+    people.adopted += anonymous["total"][None]
 
     breakdowns: dict[str, list[tuple[str, Funnel]]] = {}
-    for dimension in DIMENSIONS:  # a fixed number: two statements each
-        column = rows.c[dimension]
-        query = sa.select(column, *_stage_counts(rows, "person")).group_by(column).order_by(column)
-        anonymous = _anonymous_yes(scope, dimension)
+    for dimension in DIMENSIONS:
         found = {
-            row[0]: _funnel(row, anonymous.pop(row[0], 0)) for row in db.session.execute(query)
+            value: funnel
+            for (grouping, value), funnel in funnels.items()
+            if grouping == f"person:{dimension}"
         }
-        for value, n in anonymous.items():  # anonymous answers of a group nobody registered in
-            found[value] = Funnel(adopted=n)
+        for value, n in anonymous[dimension].items():
+            # anonymous answers of a group nobody registered in get a funnel of their own
+            found.setdefault(value, Funnel()).adopted += n
         breakdowns[dimension] = [(value, found[value]) for value in sorted(found, key=str)]
 
-    numbers = _numbers(scope)
+    answers = _number_answers(scope)
+    numbers = _numbers(answers)
     procurements = {level: numbers[f"procurements_{level}"] for level in indicators.PROCUREMENTS}
     procurements["total"] = sum(procurements.values())
     placements = {kind: numbers[f"placements_{kind}"] for kind in indicators.PLACEMENTS}
@@ -411,8 +482,8 @@ def impact_report(organiser: Organiser, filters: ImpactFilters | None = None) ->
     return Report(
         filters=filters,
         events=events,
-        people=_funnel(people_row, anonymous_total),
-        organisations=_funnel(org_row),
+        people=people,
+        organisations=funnels.get(("organisation:", None), Funnel()),
         breakdowns=breakdowns,
         procurements=procurements,
         placements=placements,
@@ -420,7 +491,7 @@ def impact_report(organiser: Organiser, filters: ImpactFilters | None = None) ->
             "contracts_won": numbers["contracts_won"],
             "people_hired": numbers["people_hired"],
         },
-        national_question=_national(scope),
+        national_question=_national(answers),
         reach=reach,
         new_organisations_by_month=by_month,
     )

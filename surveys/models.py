@@ -247,8 +247,6 @@ class SurveyAnswer(db.Model):
     __table_args__ = (
         sa.Index("ix_survey_answer_question", "question_id", "option_id"),
         sa.Index("ix_survey_answer_response", "response_id"),
-        # The impact report reads a question's answers with their response in one index.
-        sa.Index("ix_survey_answer_question_response", "question_id", "response_id"),
     )
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
@@ -264,3 +262,23 @@ class SurveyAnswer(db.Model):
     )
     number: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
     text: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class SurveyNumberTotal(db.Model):
+    """The numeric answers (number and likert5 questions) of the responses about an event,
+    counted and summed per question, event and kind of organisation: kept as responses are
+    submitted (surveys.totals), so the impact report adds up a few rows instead of reading
+    every answer. `flask --app app surveys totals` recounts them. A response about no event
+    is in no report, so it is not kept here."""
+
+    __tablename__ = "survey_number_total"
+
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_question.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    answers: Mapped[int] = mapped_column(default=0)
+    total: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2), default=0)

@@ -1,4 +1,4 @@
-"""mailings, reminders, session attendance, outbox registration, survey answer index
+"""mailings, reminders, session attendance, outbox registration, kept sums of survey numbers
 
 Revision ID: 2908f846cc38
 Revises: e8465c3c4503
@@ -54,16 +54,32 @@ def upgrade():
     with op.batch_alter_table('registration_session', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('attended_at', core.db.UTCDateTime(timezone=True), nullable=True))
 
-    with op.batch_alter_table('survey_answer', schema=None) as batch_op:
-        batch_op.create_index('ix_survey_answer_question_response', ['question_id', 'response_id'], unique=False)
+    # The kept sums of numeric answers (surveys/totals.py), filled from the answers there are.
+    op.create_table('survey_number_total',
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_kind', sa.String(length=20), nullable=False),
+    sa.Column('answers', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Numeric(precision=18, scale=2), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_survey_number_total_event_id_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['question_id'], ['survey_question.id'], name=op.f('fk_survey_number_total_question_id_survey_question'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('question_id', 'event_id', 'organisation_kind', name=op.f('pk_survey_number_total'))
+    )
+    op.execute(
+        "INSERT INTO survey_number_total (question_id, event_id, organisation_kind, answers, total) "
+        "SELECT a.question_id, r.event_id, r.organisation_kind, count(a.number), sum(a.number) "
+        "FROM survey_answer a JOIN survey_response r ON r.id = a.response_id "
+        "JOIN survey_question q ON q.id = a.question_id "
+        "WHERE q.type IN ('number', 'likert5') AND a.number IS NOT NULL AND r.event_id IS NOT NULL "
+        "GROUP BY a.question_id, r.event_id, r.organisation_kind"
+    )
 
     # ### end Alembic commands ###
 
 
 def downgrade():
     # In place on SQLite (3.35+ drops a column without a table rebuild, so no cascade).
-    with op.batch_alter_table('survey_answer', schema=None) as batch_op:
-        batch_op.drop_index('ix_survey_answer_question_response')
+    op.drop_table('survey_number_total')
 
     with op.batch_alter_table('registration_session', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('attended_at')

@@ -22,6 +22,7 @@ from core.auth import create_organiser
 from core.db import db
 from materials.models import Material, MaterialDownload
 from participants.models import Organisation, Registration
+from surveys import totals
 from surveys.impact import ImpactFilters, impact_report
 from surveys.models import SurveyAnswer, SurveyAnswered, SurveyInvitation, SurveyResponse
 from tests.statements import count_statements
@@ -90,6 +91,10 @@ def respond(survey: Any, event: Any, used: str, national: int | None, invitation
         response.answers.append(SurveyAnswer(question_id=questions[code].id, number=value))
     db.session.add(response)
     db.session.flush()
+    # the kept sums, as surveys.answering adds to them when a response is stored
+    totals.add_response(
+        response, {a.question_id: a.number for a in response.answers if a.number is not None}
+    )
 
 
 @pytest.fixture
