@@ -560,3 +560,63 @@ def test_another_organisers_event_is_not_theirs(client, make_event, app):
     client.post("/login", data={"email": "bo@example.org", "password": "secret-pass"})
     assert client.get(f"/manage/events/{event.slug}/message").status_code == 403
     assert client.get(f"/manage/events/{event.slug}/mailings").status_code == 403
+
+
+# --- the JSON API ------------------------------------------------------------------------------
+
+
+def test_the_api_schedules_lists_and_refuses(client, auth, make_event, organiser):
+    event = make_event()
+    _register(event)
+    _register(event, language="fi")
+    _quiet()
+    url = f"/api/v1/events/{event.slug}/mailings"
+    at = (utcnow() + timedelta(days=1)).replace(microsecond=0)
+    created = client.post(
+        url,
+        json={
+            "subjects": {**SV, **FI},
+            "bodies": {**SV_BODY, **FI_BODY},
+            "audience": {"status": "confirmed"},
+            "send_at": at.isoformat(),
+        },
+        headers=auth,
+    )
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert body["status"] == "scheduled" and body["recipient_count"] is None
+    assert body["reach"] == {"total": 2, "by_language": {"sv": 1, "fi": 1}}
+    assert datetime.fromisoformat(body["send_at"]) == at
+    assert _bulk_rows() == []
+
+    now = client.post(url, json={"subjects": SV, "bodies": SV_BODY}, headers=auth)
+    assert now.status_code == 201 and now.get_json()["status"] == "sent"
+    assert now.get_json()["recipient_count"] == 2
+    listing = client.get(url, headers=auth).get_json()["mailings"]
+    assert [m["status"] for m in listing] == ["scheduled", "sent"]
+
+    for payload, field in [
+        ({"subjects": FI, "bodies": FI_BODY}, "subjects.sv"),
+        ({"bodies": SV_BODY}, "subjects.sv"),
+        ({"subjects": SV, "bodies": {"sv": "Hej\x00"}}, "bodies.sv"),
+        ({"subjects": SV, "bodies": SV_BODY, "send_at": "2020-01-01T09:00"}, "send_at"),
+        ({"subjects": SV, "bodies": SV_BODY, "audience": {"status": "everyone"}}, "status"),
+    ]:
+        refused = client.post(url, json=payload, headers=auth)
+        assert refused.status_code == 422, payload  # the API answers invalid bodies 422
+        assert field in refused.get_json()["error"]["fields"], (payload, refused.get_json())
+    assert _mailings() == 2
+    from core.auth import create_api_token, create_organiser
+
+    other = create_organiser("bo@example.org", "Bo", "secret-pass")
+    other_auth = {"Authorization": f"Bearer {create_api_token(other)}"}
+    assert (
+        client.post(url, json={"subjects": SV, "bodies": SV_BODY}, headers=other_auth).status_code
+        == 403
+    )
+    assert (
+        client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/events/{slug}/mailings"][
+            "post"
+        ]["operationId"]
+        == "createMailing"
+    )
