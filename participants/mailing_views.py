@@ -35,7 +35,8 @@ ACTIONS = ("preview", "test", "send")
 
 def _field_names() -> dict[str, str]:
     """The service's field names -> the form's."""
-    names = {"ids": "status"}
+    names = {f"audience.{k}": k for k in ("status", "target_group", "attended", "q")}
+    names["audience.ids"] = "status"
     for lang in LANGUAGES:
         names[f"subjects.{lang}"] = f"subject_{lang}"
         names[f"bodies.{lang}"] = f"body_{lang}"

@@ -284,7 +284,8 @@ def create_mailing(
     audience: Mapping[str, Any] | None,
     send_at: Any = None,
 ) -> Mailing:
-    """A mailing of the event, checked (ValidationError naming each field): sent at once when
+    """A mailing of the event, checked (ValidationError naming each field: `subjects.<lang>`,
+    `bodies.<lang>`, `languages`, `audience.<filter>`, `audience.ids`, `send_at`): sent at once when
     `send_at` is empty, else scheduled for that time (a local time in the event's zone, or
     ISO 8601 with an offset)."""
     require_manage(organiser, event)
@@ -299,7 +300,8 @@ def create_mailing(
             else:
                 moment = parse_send_at(event, send_at)
         except ValidationError as err:
-            errors.update(err.fields)
+            prefix = "audience." if parse == "audience" else ""
+            errors.update({f"{prefix}{k}": v for k, v in err.fields.items()})
     if errors or texts is None or audience_value is None:
         raise ValidationError(errors)
     with write_transaction():

@@ -600,7 +600,10 @@ def test_the_api_schedules_lists_and_refuses(client, auth, make_event, organiser
         ({"bodies": SV_BODY}, "subjects.sv"),
         ({"subjects": SV, "bodies": {"sv": "Hej\x00"}}, "bodies.sv"),
         ({"subjects": SV, "bodies": SV_BODY, "send_at": "2020-01-01T09:00"}, "send_at"),
-        ({"subjects": SV, "bodies": SV_BODY, "audience": {"status": "everyone"}}, "status"),
+        (
+            {"subjects": SV, "bodies": SV_BODY, "audience": {"status": "everyone"}},
+            "audience.status",
+        ),
     ]:
         refused = client.post(url, json=payload, headers=auth)
         assert refused.status_code == 422, payload  # the API answers invalid bodies 422
