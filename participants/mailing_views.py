@@ -47,7 +47,9 @@ def _chosen_ids() -> list[int]:
     """The chosen registrations (?id=12&id=15, or the hidden fields of the form): only
     numbers; anything else is left out (the service checks them against the event)."""
     source = request.form if request.method == "POST" else request.args
-    ids = [int(v) for v in source.getlist("id") if v.isdigit() and 0 < int(v) < 2**31]
+    ids = [
+        int(v) for v in source.getlist("id") if v.isascii() and v.isdigit() and 0 < int(v) < 2**31
+    ]
     return list(dict.fromkeys(ids))[: mailings.MAX_IDS]
 
 
