@@ -74,9 +74,11 @@ def parse_audience(data: Mapping[str, Any] | None) -> dict[str, Any]:
     if bad:
         raise ValidationError({k: _l("Remove the character that cannot be used.") for k in bad})
     RegistrationFilters.parse(filters)  # raises naming each unknown value
+    if len(filters.get("q", "")) > 100:
+        raise ValidationError({"q": _l("At most %(n)s characters.", n=100)})
     audience: dict[str, Any] = dict(filters)
     if filters.get("q"):
-        audience["q"] = filters["q"].strip()[:100]
+        audience["q"] = filters["q"].strip()
     raw_ids = data.get("ids")
     if raw_ids not in (None, []):
         if (

@@ -604,6 +604,8 @@ def test_the_api_schedules_lists_and_refuses(client, auth, make_event, organiser
             {"subjects": SV, "bodies": SV_BODY, "audience": {"status": "everyone"}},
             "audience.status",
         ),
+        ({"subjects": SV, "bodies": SV_BODY, "audience": {"q": "x" * 101}}, "audience.q"),
+        ({"subjects": SV, "bodies": SV_BODY, "audience": {"ids": [0]}}, "audience.ids"),
     ]:
         refused = client.post(url, json=payload, headers=auth)
         assert refused.status_code == 422, payload  # the API answers invalid bodies 422
