@@ -72,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from materials.api import bp as materials_api
     from materials.distribution_views import bp as distribution_pages
     from participants.api import bp as participants_api
+    from participants.mailing_views import bp as participants_mailings
     from participants.manage_views import manage_bp as participants_manage
     from participants.views import bp as participants_bp
 
@@ -82,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(participants_bp)
     app.register_blueprint(participants_manage)
+    app.register_blueprint(participants_mailings)
     from surveys.api import bp as surveys_api
     from surveys.impact_api import bp as impact_api
     from surveys.impact_views import bp as impact_pages
@@ -115,6 +117,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from surveys.invitations import send_due_invitations
 
     register_due_work(send_due_invitations)  # and due survey invitations and reminders
+    from participants.mailings import send_due_mailings
+
+    register_due_work(send_due_mailings)  # and organisers' scheduled messages to registrants
 
     import surveys.demo  # noqa: F401  (answers the demo's registrants)
     from events.cli import demo_data_command

@@ -11,7 +11,9 @@ Organisers (``Authorization: Bearer <token>``, for events they manage):
 - ``GET /api/v1/events/<slug>/registrations`` lists registrations (``?status=``,
   ``?target_group=``) with counts;
 - ``POST /api/v1/registrations/<token>/check-in`` marks attended (``{"attended": false}``
-  undoes it).
+  undoes it);
+- ``POST /api/v1/events/<slug>/mailings`` sends a message to registrants now or schedules it
+  (participants.mailings); ``GET`` lists the event's messages.
 
 The rules are in participants.services; what the API takes and answers is declared in
 participants/schemas.py; this module reads the request, calls the services and builds the
@@ -29,9 +31,9 @@ from core.operations import Reply, describe_path_parameter, operation, reply
 from events.queries import get_managed_event, require_manage
 from events.records import public_event_record
 from events.schemas import at, event_summary
-from participants import queries, schemas, seats, services
+from participants import mailings, queries, schemas, seats, services
 from participants.emails import manage_url
-from participants.models import Registration
+from participants.models import Mailing, Registration
 
 bp = Blueprint("participants_api", __name__, url_prefix="/api/v1")
 
@@ -244,3 +246,69 @@ def check_in(token: str, body: dict[str, Any]) -> Response:
             attended_at=at(registration.attended_at, registration.event),
         )
     )
+
+
+# --- messages to registrants ------------------------------------------------------------------
+
+
+def mailing_out(mailing: Mailing, event: Any) -> schemas.Mailing:
+    reach = None
+    if mailing.status == "scheduled":
+        found = mailings.reach(event, mailing.audience or {}, frozenset(mailing.subjects))
+        reach = schemas.MailingReach(total=found.total, by_language=found.by_language)
+    return schemas.Mailing(
+        id=mailing.id,
+        event=event.slug,
+        subjects=dict(mailing.subjects),
+        bodies=dict(mailing.bodies),
+        audience=dict(mailing.audience or {}),
+        send_at=mailing.send_at,
+        status=mailing.status,
+        recipient_count=mailing.recipient_count,
+        reach=reach,
+        created_at=mailing.created_at,
+        sent_at=mailing.sent_at,
+    )
+
+
+@bp.post("/events/<slug>/mailings")
+@operation(
+    "createMailing",
+    tags=["registrations"],
+    summary="Email the event's registrants (all, or by the list's filters, or chosen ones): a "
+    "subject and body per language, each person's in their language or the event's; now or "
+    "at `send_at`.",
+    auth="token",
+    body=schemas.MailingCreate,
+    responses={
+        201: Reply("Sent (status sent) or scheduled.", schemas.Mailing),
+        403: "Not an organiser of this event.",
+        404: "No such event.",
+    },
+)
+def create_mailing(slug: str, body: dict[str, Any]) -> Response:
+    event = get_managed_event(g.organiser, slug)
+    audience = {k: v for k, v in (body.get("audience") or {}).items() if v is not None}
+    mailing = mailings.create_mailing(
+        g.organiser, event, body.get("subjects"), body.get("bodies"), audience,
+        body.get("send_at"),
+    )  # fmt: skip
+    return reply(mailing_out(mailing, event), 201)
+
+
+@bp.get("/events/<slug>/mailings")
+@operation(
+    "listMailings",
+    tags=["registrations"],
+    summary="The event's messages to registrants, the latest first.",
+    auth="token",
+    responses={
+        200: Reply("The messages.", schemas.MailingList),
+        403: "Not an organiser of this event.",
+        404: "No such event.",
+    },
+)
+def list_mailings(slug: str) -> Response:
+    event = get_managed_event(g.organiser, slug)
+    items = mailings.event_mailings(event)
+    return reply(schemas.MailingList(mailings=[mailing_out(m, event) for m in items]))

@@ -149,23 +149,6 @@ def event_cancelled(registration: Registration) -> None:
     _queue(registration, "event_cancelled", calendar="CANCEL" if registration.holds_place else None)
 
 
-def bulk_message(registration: Registration, subject: str, body: str) -> None:
-    """The organiser's own text to one registrant (participants.messaging), with the manage link."""
-    queue_email(
-        registration.email,
-        "bulk_message",
-        registration.language,
-        {
-            "registration": _person(registration),
-            "event": event_facts(registration.event, registration.language),
-            "manage_url": manage_url(registration),
-            "subject": subject,
-            "body": body,
-        },
-        registration_id=registration.id,
-    )
-
-
 # --- the message, written by the worker from the snapshot ------------------------------------
 
 
@@ -194,9 +177,11 @@ SUBJECTS = {
 
 def _subject(kind: str, facts: Mapping[str, Any], title: str) -> str:
     """The subject in the current (the recipient's) language; a bulk message has the
-    organiser's own."""
+    organiser's own (written in the language the row is queued in: participants.mailings)."""
     if kind in SUBJECTS:
         return str(SUBJECTS[kind]) % {"title": title}
+    if facts.get("test"):  # an organiser's test copy of a mailing (participants.mailings)
+        return str(_l("[Test] %(subject)s")) % {"subject": facts["subject"]}
     return str(facts["subject"])
 
 

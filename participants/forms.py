@@ -16,11 +16,13 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
+from wtforms.widgets import DateTimeLocalInput
 
 from core.pages import MarkRequired
 from events.labels import LANGUAGE_LABELS, TARGET_GROUP_LABELS, sorted_target_groups
@@ -103,7 +105,10 @@ class ConfirmForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
-class MessageForm(FlaskForm):
+class MailingForm(FlaskForm):
+    """A message to the registrants (participants.mailing_views): who gets it, a subject and a
+    body per language (the event's required, the page says so), and when."""
+
     status = SelectField(
         _l("Status"),
         choices=[
@@ -122,5 +127,28 @@ class MessageForm(FlaskForm):
     attended = SelectField(
         _l("Attendance"), choices=list(ATTENDED_LABELS.items()), validate_choice=False
     )
-    subject = StringField(_l("Subject"), validators=[MarkRequired()])
-    body = TextAreaField(_l("Message"), validators=[MarkRequired()])
+    q = StringField(_l("Name, email or organisation contains"))
+    subject_sv = StringField(_l("Subject in Swedish"))
+    body_sv = TextAreaField(_l("Message in Swedish"))
+    subject_en = StringField(_l("Subject in English"))
+    body_en = TextAreaField(_l("Message in English"))
+    subject_fi = StringField(_l("Subject in Finnish"))
+    body_fi = TextAreaField(_l("Message in Finnish"))
+    when = RadioField(
+        _l("When"),
+        choices=[("now", _l("Send now")), ("at", _l("At a time of my choosing"))],
+        default="now",
+    )
+    send_at = StringField(
+        _l("Date and time (in the event's time zone)"), widget=DateTimeLocalInput()
+    )
+
+    def texts(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(subjects, bodies) by language, as the service takes them."""
+        subjects = {lang: self[f"subject_{lang}"].data or "" for lang in ("sv", "en", "fi")}
+        bodies = {lang: self[f"body_{lang}"].data or "" for lang in ("sv", "en", "fi")}
+        return subjects, bodies
+
+    def filters(self) -> dict[str, str]:
+        keys = ("status", "target_group", "attended", "q")
+        return {k: self[k].data for k in keys if self[k].data}

@@ -1,6 +1,6 @@
 """Organisers' registration management (HTML): the list with its filters, confirming and
-cancelling for someone, adding a person, check-in at the door, exports, the caterer's counts
-and a message to the registrants.
+cancelling for someone, adding a person, check-in at the door, exports and the caterer's counts
+(messages to the registrants: participants.mailing_views).
 
 Check-in from the ticket's QR code: scanning opens `/manage/checkin/<token>` with a GET, so
 that page marks the person attended on GET (for a signed-in organiser of the event; marking
@@ -21,7 +21,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import login_required
 
 from core.errors import ServiceError, ValidationError
@@ -30,11 +29,10 @@ from core.pages import csrf_failed, current_organiser, download, put_errors
 from core.spreadsheets import parse_separator
 from events import queries as event_queries
 from events.models import Event, local
-from participants import dashboard, exports, messaging, queries, seats, services
+from participants import dashboard, exports, queries, seats, services
 from participants.forms import (
     AddPersonForm,
     ConfirmForm,
-    MessageForm,
 )
 from participants.labels import template_labels
 from participants.models import REGISTRATION_STATUSES
@@ -292,48 +290,3 @@ def catering_csv(slug: str) -> ResponseReturnValue:
     event = _event(slug)
     sep = parse_separator(request.args.get("sep"))
     return download(exports.catering_csv(event, sep), f"{event.slug}-catering.csv", "text/csv")
-
-
-@manage_bp.route("/events/<slug>/message", methods=["GET", "POST"])
-@login_required
-def message(slug: str) -> ResponseReturnValue:
-    event = _event(slug)
-    form = MessageForm()
-    status = 200
-    general: list[str] = []
-    if request.method == "POST":
-        if not form.validate():
-            status, general = 400, csrf_failed(form)
-        else:
-            try:
-                # An unknown choice is refused next to its field: never a wider audience.
-                filters = queries.RegistrationFilters.parse(
-                    {
-                        "status": form.status.data,
-                        "target_group": form.target_group.data,
-                        "attended": form.attended.data,
-                    }
-                )
-                sent = messaging.message_registrants(
-                    event, filters, form.subject.data or "", form.body.data or ""
-                )
-            except ValidationError as err:
-                status, general = 422, put_errors(form, err.fields)
-            else:
-                flash(
-                    ngettext(
-                        "The message is queued for %(num)s person.",
-                        "The message is queued for %(num)s people.",
-                        sent,
-                    )
-                    if sent
-                    else _("No one matches the choice, so no message was sent."),
-                    "success" if sent else "info",
-                )
-                return redirect(url_for(".registrations", slug=slug))
-    return (
-        render_template(
-            "participants/message.html", event=event, form=form, general_errors=general
-        ),
-        status,
-    )

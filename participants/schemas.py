@@ -6,12 +6,13 @@ Inputs check JSON types only; participants.services checks the rules and names e
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from core.identifiers import COUNTRIES
-from core.schemas import Email, Input, Moment, Output, Query, Url, doc, one_of
+from core.schemas import Email, Input, Moment, MomentInput, Output, Query, Url, doc, one_of
 from events.models import LANGUAGES, TARGET_GROUPS
 from events.schemas import EventSummary
 from participants.models import REGISTRATION_STATUSES
@@ -146,3 +147,68 @@ class SessionsChange(Input):
 
 class CheckInInput(Input):
     attended: StrictBool = doc(default=True, description="false undoes the check-in.")
+
+
+# --- messages to registrants (participants.mailings) -----------------------------------------
+
+
+MailingStatus = Literal["scheduled", "sending", "sent", "cancelled"]
+_TEXTS = (
+    "By language (sv, en, fi): the event's language is required; a recipient without a text "
+    "in their registration's language gets the event's."
+)
+
+
+class MailingAudienceInput(Input):
+    status: StrictStr | None = doc(
+        default=None,
+        enum=list(REGISTRATION_STATUSES),
+        description="Left out: confirmed and waitlisted (cancelled only when asked for).",
+    )
+    target_group: StrictStr | None = doc(default=None, enum=list(TARGET_GROUPS))
+    attended: StrictStr | None = doc(default=None, enum=["yes", "no"])
+    q: StrictStr | None = doc(
+        default=None, maxLength=100, description="Name, email or organisation."
+    )
+    ids: list[StrictInt] | None = doc(
+        default=None,
+        description="Only these registrations (ids from the list), narrowed by the filters.",
+    )
+
+
+class MailingCreate(Input):
+    service_reports_missing: ClassVar[bool] = True
+
+    subjects: dict[StrictStr, StrictStr] = doc(description=_TEXTS + " At most 200 characters.")
+    bodies: dict[StrictStr, StrictStr] = doc(description=_TEXTS + " Plain text, at most 20000.")
+    audience: MailingAudienceInput | None = doc(
+        default=None, description="Left out: every confirmed and waitlisted registrant."
+    )
+    send_at: MomentInput | None = doc(
+        default=None,
+        description="Left out: sent now. Else in the future and at most 90 days after the event "
+        "ends; a local time the clocks skip in the event's zone is refused.",
+    )
+
+
+class MailingReach(Output):
+    total: int = Field(description="People it reaches now, one per email address.")
+    by_language: dict[str, int] = Field(description="How many get it in each language.")
+
+
+class Mailing(Output):
+    id: int
+    event: str = Field(description="The event's slug.")
+    subjects: dict[str, str]
+    bodies: dict[str, str]
+    audience: dict[str, str | list[int]]
+    send_at: datetime
+    status: MailingStatus
+    recipient_count: int | None = Field(description="The people it went to; null until sent.")
+    reach: MailingReach | None = Field(description="Whom a scheduled one reaches now; else null.")
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class MailingList(Output):
+    mailings: list[Mailing] = Field(description="The latest first.")

@@ -3,7 +3,7 @@ participants react when an event changes (events' signals).
 
 The seats themselves (the lock, what is taken, why a seat is refused, promotion from the
 waiting list) live in participants.seats; lists and counts in participants.queries; messages
-to registrants in participants.messaging. Imports point down: services -> seats, queries,
+to registrants in participants.mailings. Imports point down: services -> seats, queries,
 emails -> models -> core; events never imports participants (it sends signals we listen to).
 """
 

@@ -153,6 +153,7 @@ EMAIL_CONTEXT = {
     "registration", "event", "sessions", "manage_url", "position", "reason", "join_url",
     "by_organiser", "body", "language", "subject", "config",
     "materials",  # materials.emails: each {"title", "url"} with the person's own link
+    "test",  # participants.mailings: the organiser's test copy of a message to registrants
     # surveys.emails: the invitation's snapshot
     "name", "survey", "answer_url", "closes_on", "opt_out_url",
 }  # fmt: skip

@@ -335,7 +335,7 @@ FORMS_WITH_ERRORS = {
         "Save the session",
         {"Title": "Paus", "Starts": "{day}T12:00", "Ends": "{day}T11:00"},
     ),
-    "message without a subject": ("/manage/events/{published}/message", "Send the message", {}),
+    "message without a subject": ("/manage/events/{published}/message", "Preview", {}),
     "organiser account": ("/manage/organisers", "Create account", {"Email": "not-an-email"}),
     "person added by hand": (
         "/manage/events/{published}/registrations/new",
