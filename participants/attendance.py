@@ -79,6 +79,21 @@ def session_times(registration: Registration) -> dict[int, datetime | None]:
     return {session_id: attended_at for session_id, attended_at in rows}
 
 
+def event_session_times(event: Event) -> dict[tuple[int, int], datetime]:
+    """Every check-in to a session of the event, by (registration id, session id), in one
+    query (the export's columns)."""
+    rows = db.session.execute(
+        sa.select(
+            registration_session.c.registration_id,
+            registration_session.c.session_id,
+            registration_session.c.attended_at,
+        )
+        .join(Registration, Registration.id == registration_session.c.registration_id)
+        .where(Registration.event_id == event.id, registration_session.c.attended_at.is_not(None))
+    ).all()
+    return {(r, s): at for r, s, at in rows}
+
+
 @dataclass
 class SessionCount:
     session: Session

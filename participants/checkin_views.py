@@ -77,6 +77,12 @@ def ticket_token(code: str) -> str | None:
     return code
 
 
+def _lang_arg() -> dict[str, str]:
+    """A ?lang= of the address, kept through a redirect (only a language we have)."""
+    lang = request.args.get("lang")
+    return {"lang": lang} if lang in ("sv", "en", "fi") else {}
+
+
 def _search() -> str:
     return (request.values.get("q") or "").strip()[:100]
 
@@ -139,7 +145,7 @@ def ticket(token: str) -> ResponseReturnValue:
     if door is None:
         return _unknown(None)
     event_queries.require_manage(current_organiser(), door)
-    return redirect(url_for(".scan", slug=door.slug, token=token))
+    return redirect(url_for(".scan", slug=door.slug, token=token, **_lang_arg()))
 
 
 @checkin_bp.route("/events/<slug>/checkin/scan")

@@ -5,7 +5,9 @@ with its rules, counts, the session form and the export."""
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -470,3 +472,68 @@ def test_counts_count_only_confirmed_people(workshop):
     db.session.rollback()
     [count] = attendance.session_counts(db.session.merge(workshop))
     assert (count.session.id, count.arrived, count.registered) == (tracked.id, 1, 1)
+
+
+# --- the JSON API and the export ----------------------------------------------------------------
+
+
+def test_session_check_in_through_the_api(client, auth, workshop):
+    tracked, plain = workshop.sessions
+    maja = services.register(workshop, person(1, sessions=[tracked.id, plain.id]))
+    url = f"/api/v1/registrations/{maja.token}/sessions/{tracked.id}/check-in"
+
+    response = client.post(url, headers=auth)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["session_id"], body["session_title"]) == (tracked.id, "Verkstad A")
+    arrived = datetime.fromisoformat(body["attended_at"])
+    assert (
+        arrived.utcoffset()
+        == session_time(maja, tracked.id).astimezone(ZoneInfo("Europe/Stockholm")).utcoffset()
+    )
+    assert body["event_attended_at"] == body["attended_at"]
+    assert client.post(url, headers=auth).get_json()["attended_at"] == body["attended_at"]
+
+    undone = client.post(url, headers=auth, json={"attended": False}).get_json()
+    assert undone["attended_at"] is None and undone["event_attended_at"] is not None
+
+    response = client.post(
+        f"/api/v1/registrations/{maja.token}/sessions/{plain.id}/check-in", headers=auth
+    )
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "not_tracked"
+    response = client.post(
+        f"/api/v1/registrations/{maja.token}/sessions/999999/check-in", headers=auth
+    )
+    assert response.status_code == 404 and "error" in response.get_json()
+    assert client.post(url).status_code == 401
+    assert client.post(url, headers=auth, json={"attended": "yes"}).status_code == 422
+
+
+def test_another_organiser_cannot_check_in_to_a_session_by_api(client, workshop):
+    from core.auth import create_api_token
+
+    tracked = workshop.sessions[0]
+    maja = services.register(workshop, person(1, sessions=[tracked.id]))
+    other = create_organiser("other@vantaa.fi", "Olli Other", "other-pass")
+    headers = {"Authorization": f"Bearer {create_api_token(other)}"}
+    url = f"/api/v1/registrations/{maja.token}/sessions/{tracked.id}/check-in"
+    assert client.post(url, headers=headers).status_code == 403
+    assert session_time(maja, tracked.id) is None
+
+
+def test_the_export_has_a_column_per_session_that_keeps_attendance(signed_in, workshop):
+    tracked, plain = workshop.sessions
+    maja = as_stored(services.register(workshop, person(1, sessions=[tracked.id, plain.id])))
+    services.register(workshop, person(2, sessions=[tracked.id]))
+    at = attendance.check_in_session(maja, tracked, True)
+
+    csv_text = signed_in.get(f"/manage/events/{workshop.slug}/registrations.csv").get_data(
+        as_text=True
+    )
+    lines = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff")), delimiter=";"))
+    assert lines[0][-2:] == ["Attended", "Attended: Verkstad A"]
+    assert "Attended: Pass 2" not in lines[0]
+    local = at.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d %H:%M")
+    assert lines[1][-1] == local
+    assert lines[2][-1] == ""
