@@ -172,6 +172,13 @@ def test_door_staff_scan_undo_scan_again_and_the_next_ticket(
     )
     assert_accessible(page)
     fits(page)
+    shoot(page, "4-session-page")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    visit(page, f"/manage/events/{slug}/checkin/scan/{tokens['sara']}")
+    assert result_of(page).startswith(t(live_server, "Already checked in at %(time)s", time=""))
+    shoot(page, "5-already-1280")
+    visit(page, f"/manage/events/{slug}/checkin")
+    shoot(page, "6-list-1280")
 
 
 @pytest.mark.parametrize(
