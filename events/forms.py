@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.widgets import DateTimeLocalInput, NumberInput, URLInput
 
 from core.pages import MarkRequired
@@ -177,6 +177,7 @@ class SessionForm(FlaskForm, TranslationFields):
     room = StringField(_l("Room"))
     speakers = TextAreaField(_l("Speakers"))
     capacity = _number_field(_l("Capacity of its own (places)"))
+    track_attendance = BooleanField(_l("Check people in to this session at its own door"))
 
 
 class ConfirmForm(FlaskForm):

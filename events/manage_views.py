@@ -311,6 +311,7 @@ def _session_dict(session: Session) -> dict[str, Any]:
         "room": session.room,
         "capacity": session.capacity,
         "speakers": list(session.speakers or []),
+        "track_attendance": session.track_attendance,
     }
 
 
@@ -342,6 +343,7 @@ def session_form_data(form: SessionForm, own: str = "sv") -> dict[str, Any]:
         "room": form.room.data or "",
         "capacity": (form.capacity.data or "").strip() or None,
         "speakers": parse_speakers(form.speakers.data),
+        "track_attendance": bool(form.track_attendance.data),
     }
 
 
@@ -364,6 +366,7 @@ def _save_session(event: Event, session: Session | None) -> ResponseReturnValue:
         form.room.data = session.room
         form.speakers.data = _speakers_text(session.speakers)
         form.capacity.data = "" if session.capacity is None else str(session.capacity)
+        form.track_attendance.data = session.track_attendance
     general: list[str] = []
     status = 200
     if form.validate_on_submit():

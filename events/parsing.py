@@ -244,6 +244,11 @@ def _parse_sessions(raw: Any, tz: str, errors: dict, own: str | None) -> list[di
             "capacity": _int_or_none(item.get("capacity"), "capacity", errs),
             "speakers": _parse_speakers(item.get("speakers"), "speakers", errs),
         }
+        if "track_attendance" in item:  # left out: a kept session keeps its choice
+            if type(item["track_attendance"]) is bool:
+                session["track_attendance"] = item["track_attendance"]
+            else:
+                errs["track_attendance"] = _l("Must be true or false.")
         if "translations" in item:  # left out: a kept session keeps its translations
             session["translations"] = parse_translations(
                 item.get("translations"),

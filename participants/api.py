@@ -14,6 +14,9 @@ Organisers (``Authorization: Bearer <token>``, for events they manage):
   undoes it);
 - ``POST /api/v1/events/<slug>/mailings`` sends a message to registrants now or schedules it
   (participants.mailings); ``GET`` lists the event's messages.
+- ``POST /api/v1/registrations/<token>/sessions/<session_id>/check-in`` the same for one
+  session that keeps its own attendance (409 when it does not, or the person did not choose
+  it, or has no place).
 
 The rules are in participants.services; what the API takes and answers is declared in
 participants/schemas.py; this module reads the request, calls the services and builds the
@@ -31,12 +34,15 @@ from core.operations import Reply, describe_path_parameter, operation, reply
 from events.queries import get_managed_event, require_manage
 from events.records import public_event_record
 from events.schemas import at, event_summary
-from participants import mailings, queries, schemas, seats, services
+from participants import attendance, mailings, queries, schemas, seats, services
 from participants.emails import manage_url
 from participants.models import Mailing, Registration
 
 bp = Blueprint("participants_api", __name__, url_prefix="/api/v1")
 
+describe_path_parameter(
+    "session_id", "A session of the registration's event.", type="integer", minimum=1
+)
 describe_path_parameter(
     "token", "The secret of the registration's manage link.", type="string",
     pattern="^[A-Za-z0-9_-]+$",
@@ -312,3 +318,36 @@ def list_mailings(slug: str) -> Response:
     event = get_managed_event(g.organiser, slug)
     items = mailings.event_mailings(event)
     return reply(schemas.MailingList(mailings=[mailing_out(m, event) for m in items]))
+@bp.post("/registrations/<token>/sessions/<int:session_id>/check-in")
+@operation(
+    "checkInSession",
+    tags=["registrations"],
+    summary="Check a person in to one session that keeps its own attendance (an organiser of "
+    'the event); an empty body checks in, {"attended": false} undoes it.',
+    auth="token",
+    body=schemas.CheckInInput,
+    body_required=False,
+    responses={
+        200: Reply("Checked in to the session (or undone).", schemas.SessionCheckIn),
+        403: "Not an organiser of this event.",
+        404: "No registration has this token, or the event has no such session.",
+        409: "The session keeps no attendance, the person did not choose it, or has no place.",
+    },
+)
+def check_in_session(token: str, session_id: int, body: dict[str, Any]) -> Response:
+    registration = queries.get_registration(token)
+    event = registration.event
+    require_manage(g.organiser, event)
+    session = attendance.find_session(event, session_id)
+    attended_at = attendance.check_in_session(registration, session, body["attended"])
+    registration = queries.get_registration(token)
+    return reply(
+        schemas.SessionCheckIn(
+            token=registration.token,
+            name=registration.name,
+            session_id=session.id,
+            session_title=session.title,
+            attended_at=at(attended_at, registration.event),
+            event_attended_at=at(registration.attended_at, registration.event),
+        )
+    )

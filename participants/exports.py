@@ -1,8 +1,9 @@
 """Registrations as CSV and XLSX for organisers, and the caterer's counts (never names).
 
-Times are written in the event's own zone. The files are written by core.spreadsheets (a `;`
-CSV with a byte-order mark for Swedish and Finnish Excel, or `,` on request; no cell starts
-as a formula; XLSX strings stay strings).
+Times are written in the event's own zone. A session that keeps its own attendance
+(Session.track_attendance) adds a column of when each person arrived at it. The files are
+written by core.spreadsheets (a `;` CSV with a byte-order mark for Swedish and Finnish Excel,
+or `,` on request; no cell starts as a formula; XLSX strings stay strings).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flask_babel import gettext as _
 from core.spreadsheets import to_csv, to_xlsx
 from events.labels import TARGET_GROUP_LABELS
 from events.models import Event
-from participants import queries
+from participants import attendance, queries
 from participants.forms import STATUS_LABELS
 from participants.models import Registration
 
@@ -31,7 +32,8 @@ def _local(moment: datetime | None, event: Event) -> str:
     return moment.astimezone(ZoneInfo(event.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def headers() -> list[str]:
+def headers(event: Event | None = None) -> list[str]:
+    tracked = attendance.tracked_sessions(event) if event is not None else []
     return [
         _("Name"),
         _("Email"),
@@ -44,11 +46,16 @@ def headers() -> list[str]:
         _("Status"),
         _("Registered at"),
         _("Attended"),
-    ]
+    ] + [_("Attended: %(session)s", session=s.title) for s in tracked]
 
 
-def registration_row(registration: Registration, event: Event) -> list[str]:
-    """One registration as the export's columns (see headers())."""
+def registration_row(
+    registration: Registration,
+    event: Event,
+    session_times: dict[tuple[int, int], datetime] | None = None,
+) -> list[str]:
+    """One registration as the export's columns (see headers()); with `session_times`
+    (attendance.event_session_times) also a column per session that keeps attendance."""
     organisation = registration.organisation
     return [
         registration.name,
@@ -62,21 +69,29 @@ def registration_row(registration: Registration, event: Event) -> list[str]:
         _status_label(registration.status),
         _local(registration.created_at, event),
         _local(registration.attended_at, event),
-    ]
+    ] + (
+        [
+            _local(session_times.get((registration.id, s.id)), event)
+            for s in attendance.tracked_sessions(event)
+        ]
+        if session_times is not None
+        else []
+    )
 
 
 def rows(event: Event, filters: queries.RegistrationFilters | None = None) -> list[list[str]]:
-    return [registration_row(r, event) for r in queries.list_registrations(event, filters)]
+    times = attendance.event_session_times(event) if attendance.tracked_sessions(event) else None
+    return [registration_row(r, event, times) for r in queries.list_registrations(event, filters)]
 
 
 def registrations_csv(
     event: Event, filters: queries.RegistrationFilters | None = None, sep: str = ";"
 ) -> str:
-    return to_csv(headers(), rows(event, filters), sep)
+    return to_csv(headers(event), rows(event, filters), sep)
 
 
 def registrations_xlsx(event: Event, filters: queries.RegistrationFilters | None = None) -> bytes:
-    return to_xlsx(_("Registrations"), headers(), rows(event, filters))
+    return to_xlsx(_("Registrations"), headers(event), rows(event, filters))
 
 
 def catering_csv(event: Event, sep: str = ";") -> str:

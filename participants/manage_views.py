@@ -1,10 +1,6 @@
 """Organisers' registration management (HTML): the list with its filters, confirming and
-cancelling for someone, adding a person, check-in at the door, exports and the caterer's counts
-(messages to the registrants: participants.mailing_views).
-
-Check-in from the ticket's QR code: scanning opens `/manage/checkin/<token>` with a GET, so
-that page marks the person attended on GET (for a signed-in organiser of the event; marking
-twice keeps the first time) and offers an Undo button, which is a POST.
+cancelling for someone, adding a person, exports and the caterer's counts. Messages to the
+registrants are participants/mailing_views.py; check-in at the door participants/checkin_views.py.
 """
 
 from __future__ import annotations
@@ -180,71 +176,6 @@ def add(slug: str) -> ResponseReturnValue:
             places_left=seats.session_places_left(event),
             chosen={str(v) for v in form.sessions.data or []},
             general_errors=general,
-        ),
-        status,
-    )
-
-
-@manage_bp.route("/events/<slug>/checkin")
-@login_required
-def checkin(slug: str) -> ResponseReturnValue:
-    event = _event(slug)
-    q = (request.args.get("q") or "").strip()[:100]
-    filters = queries.RegistrationFilters(status="confirmed", search=q or None)
-    return render_template(
-        "participants/checkin.html",
-        event=event,
-        q=q,
-        registrations=queries.list_registrations(event, filters),
-        counts=queries.counts(event),
-        form=ConfirmForm(),
-    )
-
-
-@manage_bp.route("/events/<slug>/checkin/<int:registration_id>", methods=["POST"])
-@login_required
-def checkin_mark(slug: str, registration_id: int) -> ResponseReturnValue:
-    event = _event(slug)
-    registration = queries.get_event_registration(event, registration_id)
-    attended = request.form.get("attended") == "1"
-    if ConfirmForm().validate():
-        try:
-            services.check_in(registration, attended)
-        except ServiceError as err:
-            for message in err.fields.values() or [err.message]:
-                flash(str(message), "error")
-        else:
-            if attended:
-                flash(_("%(name)s is checked in.", name=registration.name), "success")
-            else:
-                flash(_("Check-in of %(name)s undone.", name=registration.name), "info")
-    if request.form.get("back") == "token":
-        return redirect(url_for(".checkin_token", token=registration.token, undone=1))
-    q = (request.form.get("q") or "").strip()
-    args = {"q": q} if q else {}
-    return redirect(url_for(".checkin", slug=slug, **args) + f"#registration-{registration.id}")
-
-
-@manage_bp.route("/checkin/<token>")
-@login_required
-def checkin_token(token: str) -> ResponseReturnValue:
-    registration = queries.get_registration(token)
-    event_queries.require_manage(current_organiser(), registration.event)
-    status = 200
-    already = registration.attended_at is not None
-    undone = bool(request.args.get("undone"))
-    if registration.status != "confirmed":
-        status = 409
-    elif not undone:
-        services.check_in(registration, True)
-    return (
-        render_template(
-            "participants/checkin_token.html",
-            registration=registration,
-            event=registration.event,
-            already=already,
-            undone=undone,
-            form=ConfirmForm(),
         ),
         status,
     )

@@ -104,6 +104,17 @@ class CheckIn(Output):
     attended_at: Moment | None
 
 
+class SessionCheckIn(Output):
+    token: str
+    name: str
+    session_id: int
+    session_title: str
+    attended_at: Moment | None = Field(description="When the person arrived at the session.")
+    event_attended_at: Moment | None = Field(
+        description="The event's own check-in, set by the first session check-in too."
+    )
+
+
 # --- requests --------------------------------------------------------------------------------
 
 

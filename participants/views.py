@@ -245,7 +245,7 @@ def ticket(token: str) -> ResponseReturnValue:
     registration = queries.get_registration(token)
     qr_data_uri = checkin_url = None
     if registration.holds_place:
-        checkin_url = external_url("participants_manage.checkin_token", token=token)
+        checkin_url = external_url("participants_checkin.ticket", token=token)
         qr_data_uri = segno.make_qr(checkin_url, error="m").png_data_uri(scale=5, border=4)
     with _person_locale(registration):
         return render_template(

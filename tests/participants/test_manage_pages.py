@@ -1,6 +1,6 @@
 """Organisers' registration pages: the list with counts, search and filters, moving someone off
-the waiting list, cancelling on someone's behalf, adding a person by hand, check-in (by search
-and by the ticket's QR link, with undo), and email to registrants through the outbox."""
+the waiting list, cancelling on someone's behalf, adding a person by hand, and email to
+registrants through the outbox. Check-in at the door: tests/participants/test_checkin.py."""
 
 from __future__ import annotations
 
@@ -243,94 +243,6 @@ def test_add_a_person_shows_errors_and_duplicates(signed_in, make_event):
     assert response.status_code == 409
     assert "already registered" in text(response)
     assert row_counts()["registration"] == before["registration"]
-
-
-# --- check-in ----------------------------------------------------------------------------------
-
-
-def test_check_in_by_search_and_undo(signed_in, make_event):
-    event = make_event(capacity=2)
-    maja = services.register(event, person(1))
-    services.register(
-        event, person(2, name="Olli Toimittaja", organisation={"name": "Vantaa", "country": "FI"})
-    )
-    services.register(event, person(3, name="Waiting Person"))  # waitlisted: not listed
-    url = f"/manage/events/{event.slug}/checkin"
-
-    page = text(signed_in.get(url))
-    assert "Waiting Person" not in page
-    assert "0 of 2 confirmed people have arrived." in page
-    page = text(signed_in.get(url + "?q=vantaa"))
-    assert "Olli Toimittaja" in page and "Maja Upphandlare 1" not in page
-
-    response = signed_in.post(f"{url}/{maja.id}", data={"attended": "1", "q": "maja"})
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/checkin?q=maja#registration-{maja.id}")
-    assert fresh(maja).attended_at is not None
-    page = text(signed_in.get(url + "?q=maja"))
-    assert "Maja Upphandlare 1 is checked in." in page
-    assert re.search(r"Undo<span class=\"govuk-visually-hidden\"> check-in of Maja", page)
-
-    signed_in.post(f"{url}/{maja.id}", data={"attended": "0"})
-    assert fresh(maja).attended_at is None
-
-
-def test_a_waitlisted_person_cannot_be_checked_in(signed_in, make_event):
-    event = make_event(capacity=0)
-    waiting = services.register(event, person(1))
-    response = signed_in.post(
-        f"/manage/events/{event.slug}/checkin/{waiting.id}",
-        data={"attended": "1"},
-        follow_redirects=True,
-    )
-    assert "Only a confirmed registration can be checked in." in text(response)
-    assert fresh(waiting).attended_at is None
-
-
-def test_the_qr_link_checks_in_and_can_be_undone(signed_in, make_event):
-    event = make_event()
-    maja = services.register(event, person(1))
-
-    page = signed_in.get(f"/manage/checkin/{maja.token}")
-    assert page.status_code == 200
-    assert "Checked in: marked as attended." in text(page)
-    assert re.search(
-        r"Organisation</dt>\s*<dd[^>]*>Stockholms stad</dd>", text(page)
-    ) and "Check-in: Maja Upphandlare 1" in text(page)
-    first = fresh(maja).attended_at
-    assert first is not None
-
-    # Scanned twice: keeps the first time and says so.
-    page = text(signed_in.get(f"/manage/checkin/{maja.token}"))
-    assert "Already checked in at" in page
-    assert fresh(maja).attended_at == first
-
-    response = signed_in.post(
-        f"/manage/events/{event.slug}/checkin/{maja.id}", data={"attended": "0", "back": "token"}
-    )
-    assert fresh(maja).attended_at is None
-    page = text(signed_in.get(response.headers["Location"]))
-    assert "The check-in is undone" in page
-    assert fresh(maja).attended_at is None  # showing the undone page does not mark again
-
-
-def test_the_qr_link_needs_a_sign_in(client, make_event):
-    event = make_event()
-    maja = services.register(event, person(1))
-    response = client.get(f"/manage/checkin/{maja.token}")
-    assert response.status_code == 302
-    assert "/login" in response.headers["Location"]
-    assert fresh(maja).attended_at is None
-
-
-def test_the_qr_link_of_a_cancelled_registration_does_not_check_in(signed_in, make_event):
-    event = make_event()
-    maja = services.register(event, person(1))
-    services.cancel(maja)
-    response = signed_in.get(f"/manage/checkin/{maja.token}")
-    assert response.status_code == 409
-    assert "Not checked in" in text(response)
-    assert fresh(maja).attended_at is None
 
 
 # --- email to registrants ----------------------------------------------------------------------

@@ -354,7 +354,7 @@ def test_ticket_has_a_qr_code_of_the_check_in_link(en, app, make_event):
 
     page = text(en.get(f"/r/{registration.token}/ticket"))
 
-    url = external_url("participants_manage.checkin_token", token=registration.token)
+    url = external_url("participants_checkin.ticket", token=registration.token)
     assert url == f"http://localhost/manage/checkin/{registration.token}"
     expected = segno.make_qr(url, error="m").png_data_uri(scale=5, border=4)
     image = re.search(r'<img class="qr" src="([^"]+)" alt="([^"]+)">', page)
