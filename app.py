@@ -72,8 +72,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from materials.api import bp as materials_api
     from materials.distribution_views import bp as distribution_pages
     from participants.api import bp as participants_api
-    from participants.mailing_views import bp as participants_mailings
     from participants.checkin_views import checkin_bp as participants_checkin
+    from participants.mailing_views import bp as participants_mailings
     from participants.manage_views import manage_bp as participants_manage
     from participants.views import bp as participants_bp
 

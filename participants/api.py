@@ -318,6 +318,8 @@ def list_mailings(slug: str) -> Response:
     event = get_managed_event(g.organiser, slug)
     items = mailings.event_mailings(event)
     return reply(schemas.MailingList(mailings=[mailing_out(m, event) for m in items]))
+
+
 @bp.post("/registrations/<token>/sessions/<int:session_id>/check-in")
 @operation(
     "checkInSession",
