@@ -72,11 +72,6 @@ def _texts_in(
     return title, description, kept
 
 
-def _wanted(data: Mapping[str, Any], key: str, fallback: Any) -> Any:
-    value = data.get(key) if isinstance(data, Mapping) else None
-    return fallback if value is None or value == "" else value
-
-
 def duplicate_event(organiser: Organiser, event: Event, data: Mapping[str, Any]) -> Event:
     """A draft copy of event at a new time and place (see the module's docstring). Forbidden
     unless the organiser manages the event; ValidationError naming each field that is wrong (a
