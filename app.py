@@ -67,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from core.views import bp as core_bp
     from events.api import bp as events_api
     from events.calendar_views import bp as calendar_bp
+    from events.duplicate_views import bp as events_duplicate
     from events.manage_views import manage_bp as events_manage
     from events.views import bp as events_bp
     from materials.api import bp as materials_api
@@ -81,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(outbox_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(events_manage)
+    app.register_blueprint(events_duplicate)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(participants_bp)
     app.register_blueprint(participants_manage)

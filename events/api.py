@@ -1,4 +1,4 @@
-"""The events part of JSON API v1: list, read, create, update and cancel events.
+"""The events part of JSON API v1: list, read, create, update, cancel and duplicate events.
 
 The rules are in events.services; what the API takes and answers is declared in
 events/schemas.py; this module reads the request, calls the services and builds the answers.
@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g
 
 from core.operations import Reply, describe_path_parameter, operation, page_fields, reply
 from core.urls import external_url
-from events import queries, schemas, services
+from events import duplicate, queries, schemas, services
 from events.content import translations_out
 from events.models import Event, Session
 from events.schemas import at, summary_fields
@@ -148,7 +148,8 @@ def create_event(body: dict[str, Any]) -> Response:
     "updateEvent",
     tags=["events"],
     summary="Change the fields given. A change of time or place raises the calendar SEQUENCE "
-    "and tells registrants.",
+    "and emails registrants at once: unlike the organiser's edit page, which first shows how "
+    "many people will be emailed and the notice, the API has no confirmation step.",
     auth="token",
     body=schemas.EventUpdate,
     responses={200: _EVENT, 403: Reply("Not an organiser of this event."), 404: "No such event."},
@@ -169,3 +170,25 @@ def update_event(slug: str, body: dict[str, Any]) -> Response:
 def cancel_event(slug: str) -> Response:
     event = queries.get_managed_event(g.organiser, slug)
     return reply(event_detail(services.cancel_event(g.organiser, event), manage=True))
+
+
+@bp.post("/events/<slug>/duplicate")
+@operation(
+    "duplicateEvent",
+    tags=["events"],
+    summary="Copy the event as a draft to a new start, zone, place and language: its agenda "
+    "(each session at the same distance from the start on the new event's clock), target "
+    "groups and quotas, texts and translations; not its registrations.",
+    auth="token",
+    body=schemas.EventDuplicate,
+    responses={
+        201: Reply("The copy, a draft.", schemas.ManagedEvent, {"Location": "The copy's API URL."}),
+        403: Reply("Not an organiser of this event."),
+        404: "No such event.",
+    },
+)
+def duplicate_event(slug: str, body: dict[str, Any]) -> Response:
+    event = queries.get_managed_event(g.organiser, slug)
+    copy = duplicate.duplicate_event(g.organiser, event, body)
+    location = external_url("events_api.get_event", slug=copy.slug)
+    return reply(event_detail(copy, manage=True), 201, {"Location": location})

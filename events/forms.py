@@ -182,3 +182,20 @@ class SessionForm(FlaskForm, TranslationFields):
 
 class ConfirmForm(FlaskForm):
     """A button that changes state (publish, cancel, delete): CSRF only."""
+
+
+class DuplicateForm(FlaskForm):
+    """Where and when the copy of an event runs (events.duplicate): the rest is the source's."""
+
+    title = StringField(_l("New title"))
+    language = SelectField(
+        _l("Language of the event"), choices=_choices(LANGUAGE_LABELS), validate_choice=False
+    )
+    timezone = SelectField(_l("Time zone"), default="Europe/Stockholm", validate_choice=False)
+    starts_at = _datetime_field(_l("Starts"), required=True)
+    format = SelectField(_l("Format"), choices=_choices(FORMAT_LABELS), validate_choice=False)
+    venue_name = StringField(_l("Venue"))
+    venue_address = StringField(_l("Street address"))
+    venue_city = StringField(_l("City"))
+    venue_country = StringField(_l("Country"))
+    online_url = StringField(_l("Online join link"), widget=URLInput())

@@ -22,12 +22,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from core.db import db, utcnow
 from core.errors import NotFound, ServiceError
 from core.pages import current_organiser, put_errors
-from events import labels, queries, services
+from events import changes, labels, queries, services
 from events.forms import (
     TRANSLATION_FIELD_NAMES,
     ConfirmForm,
@@ -176,6 +177,9 @@ def _render_event_form(
 
 def _save_event(form: EventForm, event: Event | None) -> ResponseReturnValue:
     groups = _groups_from_request() if request.method == "POST" else _groups_from_event(event)
+    if event is not None and request.method == "POST" and request.form.get("back"):
+        # "Go back" from the check of a change: the form again with what was written.
+        return _render_event_form(form, event, groups)
     if form.validate_on_submit():
         data = event_form_data(form, groups, _own_language(event))
         try:
@@ -183,6 +187,10 @@ def _save_event(form: EventForm, event: Event | None) -> ResponseReturnValue:
                 event = services.create_event(current_organiser(), data)
                 flash(_("The event was saved as a draft."), "success")
             else:
+                if not request.form.get("confirmed"):
+                    preview = changes.change_preview(event, data)
+                    if preview.notifies:  # first show who will be emailed, and what
+                        return _render_change_preview(event, preview)
                 services.update_event(current_organiser(), event, data)
                 flash(_("The changes were saved."), "success")
         except ServiceError as err:
@@ -203,6 +211,31 @@ def _save_event(form: EventForm, event: Event | None) -> ResponseReturnValue:
         return redirect(url_for("events_manage.event", slug=event.slug))
     status = 422 if request.method == "POST" else 200  # only a missing CSRF token lands here
     return _render_event_form(form, event, groups, status=status)
+
+
+# Stand-ins for the person in the preview of the notice, written in the notice's language.
+_SAMPLE_NAME = _l("(the person's name)")
+_SAMPLE_LINK = _l("(the person's own link)")
+
+
+def _render_change_preview(event: Event, preview: changes.ChangePreview) -> ResponseReturnValue:
+    """The check before a change of time or place that emails people is saved: how many, the
+    old and new time and place, the notice; the form's values ride along in hidden fields."""
+    notice = changes.notice_preview(event, preview, event.language, _SAMPLE_NAME, _SAMPLE_LINK)  # type: ignore[arg-type]
+    carried = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name not in ("csrf_token", "confirmed", "back")
+    ]
+    return render_template(
+        "events/manage/confirm_change.html",
+        event=event,
+        preview=preview,
+        notice=notice,
+        notice_paragraphs=[p for p in notice.body_text.split("\n\n") if p.strip()],
+        carried=carried,
+        form=ConfirmForm(),
+    )
 
 
 # --- management pages ------------------------------------------------------------------------

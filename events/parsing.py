@@ -30,6 +30,7 @@ from events.models import (
 )
 
 _VALID_ZONES = available_timezones()
+VALID_ZONES = _VALID_ZONES  # the IANA names the event's `timezone` may take
 MAX_NUMBER = 1_000_000  # capacities and quotas; keeps values inside a database integer
 
 

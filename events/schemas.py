@@ -344,3 +344,31 @@ def event_summary(event: EventRow) -> EventSummary:
     """What identifies an event and when and where it happens, with its links. Reads only the
     event's own columns, so embedding it in a list of registrations costs no extra query."""
     return EventSummary(**summary_fields(event))
+
+
+class EventDuplicate(Input):
+    """POST /events/{slug}/duplicate: a draft copy at a new time and place. The agenda keeps
+    each session's distance from the start on the new event's own clock; the registration
+    window moves with the start. What is left out is the source's."""
+
+    service_reports_missing: ClassVar[bool] = True
+
+    starts_at: MomentInput = doc(
+        description="The copy's start: ISO 8601 with an offset, or naive local time in "
+        "`timezone` (a time the clocks skip there is refused)."
+    )
+    timezone: StrictStr | None = doc(
+        default=None, description="An IANA zone name.", examples=["Europe/Helsinki"]
+    )
+    language: StrictStr | None = doc(
+        default=None,
+        enum=list(LANGUAGES),
+        description="The copy's language; its texts in that language become its own.",
+    )
+    title: StrictStr | None = doc(default=None, maxLength=200)
+    slug: StrictStr | None = doc(
+        default=None, description="Wanted URL name; made from the title when left out."
+    )
+    format: StrictStr | None = doc(default=None, enum=list(FORMATS))
+    venue: VenueInput | None = doc(default=None, description="The new place.")
+    online_url: StrictStr | None = doc(default=None, format="uri", maxLength=500)

@@ -24,7 +24,12 @@ from events.queries import require_manage
 # Other features listen here instead of events importing them. Receivers run inside the
 # transaction, before commit, so the mail they queue commits or rolls back with the change.
 signals = Namespace()
-event_rescheduled = signals.signal("event-rescheduled")  # time or place changed
+# Time or place changed; sent with before={field: value} of _SCHEDULE_FIELDS as they were, so
+# the notice can say what the time and place were.
+event_rescheduled = signals.signal("event-rescheduled")
+# Who a change of time or place would notify (events.changes.change_preview): participants
+# answers {"confirmed": n, "waitlisted": n, "languages": {lang: n}} with a count query.
+change_audience = signals.signal("change-audience")
 event_cancelled = signals.signal("event-cancelled")
 seats_added = signals.signal("seats-added")  # capacity or a quota rose: promote from waitlist
 # Target groups newly admitted to an existing event (codes=[...]): their seats are counted.
@@ -44,6 +49,7 @@ _SCHEDULE_FIELDS = (
     "online_url",
     "format",
 )
+SCHEDULE_FIELDS = _SCHEDULE_FIELDS  # events.changes reads the same list
 
 
 def _changed(event: Event) -> None:
@@ -156,7 +162,7 @@ def update_event(organiser: Organiser, event: Event, data: Mapping[str, Any]) ->
     elif status == "draft" and event.status != "draft":
         raise ValidationError({"status": _l("A published event cannot go back to draft.")})
     if rescheduled and event.status == "published":
-        event_rescheduled.send(event)
+        event_rescheduled.send(event, before=before)
     if seats and event.status == "published":
         seats_added.send(event)
     db.session.commit()

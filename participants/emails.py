@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -28,6 +29,7 @@ from core.outbox import queue_email
 from core.urls import external_url
 from events.calendar import calendar_host, event_calendar
 from events.facts import EventFacts, SessionFacts, event_facts, session_facts
+from events.models import Event
 from participants.models import Registration
 
 CALENDAR_FILENAME = "invite.ics"
@@ -134,13 +136,41 @@ def manage_link(registration: Registration) -> None:
     _queue(registration, "manage_link")
 
 
-def event_changed(registration: Registration) -> None:
-    """The event's time or place changed: an updated calendar file (higher SEQUENCE)."""
+_PLACE_FIELDS = ("format", "venue_name", "venue_address", "venue_city", "venue_country")
+
+
+def previous_facts(event: Event, before: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What the time and place were before a change (events.services sends `before`, the
+    event's schedule fields as they were), as the snapshot keeps it: the old span and zone
+    when the time changed, the old place when the place changed. None without `before`."""
+    if not before:
+        return None
+    time_changed = any(
+        before.get(key) != getattr(event, key) for key in ("starts_at", "ends_at", "timezone")
+    )
+    place_changed = any(before.get(key, "") != getattr(event, key) for key in _PLACE_FIELDS)
+    if not (time_changed or place_changed):
+        return None
+    return {
+        "time_changed": time_changed,
+        "place_changed": place_changed,
+        "starts_at": before["starts_at"].isoformat(),
+        "ends_at": before["ends_at"].isoformat(),
+        "timezone": before.get("timezone") or event.timezone,
+        **{key: before.get(key) or "" for key in _PLACE_FIELDS},
+    }
+
+
+def event_changed(registration: Registration, previous: Mapping[str, Any] | None = None) -> None:
+    """The event's time or place changed: an updated calendar file (higher SEQUENCE), and what
+    the time and place were (`previous`, from previous_facts), so the notice says "was … now"."""
+    extra: dict[str, Any] = {"previous": dict(previous)} if previous else {}
     _queue(
         registration,
         "event_changed",
         calendar="REQUEST" if registration.holds_place else None,
         join_url=join_url(registration),  # the updated entry keeps the link (confirmed only)
+        **extra,
     )
 
 
@@ -150,6 +180,33 @@ def event_cancelled(registration: Registration) -> None:
 
 
 # --- the message, written by the worker from the snapshot ------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviousFacts:
+    """The time and place before a change, as the notice shows them beside the new ones."""
+
+    time_changed: bool
+    place_changed: bool
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    format: str = ""
+    venue_name: str = ""
+    venue_address: str = ""
+    venue_city: str = ""
+    venue_country: str = ""
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PreviousFacts:
+        return cls(
+            time_changed=bool(data.get("time_changed")),
+            place_changed=bool(data.get("place_changed")),
+            starts_at=datetime.fromisoformat(data["starts_at"]),
+            ends_at=datetime.fromisoformat(data["ends_at"]),
+            timezone=data["timezone"],
+            **{key: data.get(key) or "" for key in _PLACE_FIELDS},
+        )
 
 
 @dataclass(frozen=True)
@@ -207,6 +264,8 @@ def _write(kind: str, facts: Mapping[str, Any]) -> MailDraft:
         if key not in ("event", "registration", "sessions", "calendar", "subject")
     }
     context.update(registration=registration, event=event, sessions=sessions)
+    if facts.get("previous"):  # older rows have none: the notice then shows only the new
+        context["previous"] = PreviousFacts.from_json(facts["previous"])
     attachments = []
     calendar = facts.get("calendar")
     if calendar:

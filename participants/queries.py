@@ -49,6 +49,21 @@ def active_registrations(event: Event) -> list[Registration]:
     )
 
 
+def audience_counts(event: Event) -> dict[str, Any]:
+    """The people a notice about the event reaches (everyone not cancelled), by status and by
+    language, in one query: {"confirmed": n, "waitlisted": n, "languages": {"sv": n, …}}."""
+    rows = db.session.execute(
+        sa.select(Registration.status, Registration.language, sa.func.count())
+        .where(Registration.event_id == event.id, Registration.status != "cancelled")
+        .group_by(Registration.status, Registration.language)
+    ).all()
+    found: dict[str, Any] = {"confirmed": 0, "waitlisted": 0, "languages": {}}
+    for status, language, count in rows:
+        found[status] = found.get(status, 0) + count
+        found["languages"][language] = found["languages"].get(language, 0) + count
+    return found
+
+
 # --- lists ---------------------------------------------------------------------------------------
 
 FILTER_KEYS = ("q", "status", "target_group", "attended")

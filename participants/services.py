@@ -22,7 +22,13 @@ from core.db import db, utcnow, write_transaction
 from core.errors import Conflict, ValidationError
 from events.models import Event
 from events.records import EventRecord, column_values
-from events.services import event_cancelled, event_rescheduled, groups_admitted, seats_added
+from events.services import (
+    change_audience,
+    event_cancelled,
+    event_rescheduled,
+    groups_admitted,
+    seats_added,
+)
 from participants import emails
 from participants.models import (
     ACTIVE,
@@ -32,7 +38,7 @@ from participants.models import (
     registration_session,
 )
 from participants.parsing import RegistrationInput, parse_registration, parse_sessions
-from participants.queries import active_registrations
+from participants.queries import active_registrations, audience_counts
 from participants.seats import (
     FULL_MESSAGES,
     apply,
@@ -371,9 +377,17 @@ def may_change_sessions(registration: Registration) -> bool:
 
 
 @event_rescheduled.connect
-def _tell_of_change(event: Event) -> None:
+def _tell_of_change(event: Event, before: Mapping[str, Any] | None = None, **_: Any) -> None:
+    previous = emails.previous_facts(event, before)
     for registration in active_registrations(event):
-        emails.event_changed(registration)
+        emails.event_changed(registration, previous)
+
+
+@change_audience.connect
+def _count_audience(event: Event, **_: Any) -> dict[str, Any]:
+    """Who a change of the event's time or place would email (events.changes.change_preview):
+    the active registrations by status and by language, counted in one query."""
+    return audience_counts(event)
 
 
 @event_cancelled.connect

@@ -152,6 +152,7 @@ def test_rendering_an_email_reaches_no_views_module(start):
 EMAIL_CONTEXT = {
     "registration", "event", "sessions", "manage_url", "position", "reason", "join_url",
     "by_organiser", "body", "language", "subject", "config",
+    "previous",  # participants.emails: the time and place before a change (event_changed)
     "materials",  # materials.emails: each {"title", "url"} with the person's own link
     "test",  # participants.mailings: the organiser's test copy of a message to registrants
     # surveys.emails: the invitation's snapshot
