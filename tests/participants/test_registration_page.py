@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from core.auth import create_organiser
+from core.auth import create_api_token, create_organiser
 from core.db import db, utcnow
 from core.models import OutboxMessage
 from participants import details, seats, services
@@ -484,3 +484,68 @@ def test_the_add_form_speaks_to_the_organiser(signed_in, make_event):
     assert "send me" not in page
     response = signed_in.post(f"/manage/events/{event.slug}/registrations/new", data={})
     assert "Enter the person's name." in page_text(response)
+
+
+# --- the JSON API ------------------------------------------------------------------------------
+
+
+def api_url(event, registration) -> str:
+    return f"/api/v1/events/{event.slug}/registrations/{registration.id}"
+
+
+def test_the_api_changes_only_the_fields_given(client, auth, make_event):
+    event = make_event()
+    registration = services.register(event, person(1))
+    response = client.patch(
+        api_url(event, registration),
+        json={"role": "Inköpschef", "target_group": "supplier"},
+        headers=auth,
+    )
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    assert (answer["role"], answer["target_group"], answer["name"]) == (
+        "Inköpschef",
+        "supplier",
+        "Maja Upphandlare 1",
+    )
+    assert answer["organisation"]["name"] == "Stockholms stad"
+    row = fresh(registration)
+    assert (row.role, row.target_group, row.needs) == ("Inköpschef", "supplier", "")
+    assert_seat_counts_kept()
+
+
+def test_the_api_refuses_bad_details_with_field_errors(client, auth, make_event):
+    event = make_event()
+    registration = services.register(event, person(1))
+    url = api_url(event, registration)
+    bad = client.patch(
+        url, json={"organisation": {"name": "Stad", "org_number": "123", "country": "SE"}},
+        headers=auth,
+    )  # fmt: skip
+    assert bad.status_code == 422
+    assert set(bad.get_json()["error"]["fields"]) == {"org_number"}
+    nul = client.patch(url, json={"name": "Maja\x00"}, headers=auth)
+    assert nul.status_code == 422 and "name" in nul.get_json()["error"]["fields"]
+    email = client.patch(url, json={"email": "other@stockholm.se"}, headers=auth)
+    assert email.status_code == 422 and "email" in email.get_json()["error"]["fields"]
+    row = fresh(registration)
+    assert (row.name, row.email, row.organisation.org_number) == (
+        "Maja Upphandlare 1",
+        "maja1@stockholm.se",
+        "212000-0142",
+    )
+
+
+def test_the_api_is_for_the_events_organisers(client, make_event):
+    event = make_event()
+    registration = services.register(event, person(1))
+    other = create_organiser("other@vantaa.fi", "Olli Other", "other-pass")
+    token = create_api_token(other)
+    response = client.patch(
+        api_url(event, registration),
+        json={"name": "X"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 403
+    assert client.patch(api_url(event, registration), json={"name": "X"}).status_code == 401
+    assert fresh(registration).name == "Maja Upphandlare 1"
