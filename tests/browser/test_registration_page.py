@@ -47,6 +47,12 @@ def test_an_organiser_edits_one_registration(
         # Each row's checkbox is named after its person, in a form with a legend.
         assert page.get_by_label("Choose Sara Lind", exact=True).count() == 1
         assert page.get_by_role("group", name="With the people chosen in the table").count() == 1
+        # The checkboxes belong to the bulk form below the table (form="bulk"): no script.
+        page.get_by_label("Choose Sara Lind", exact=True).check()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Check in the chosen").click()
+        assert_accessible(page)
+        assert "1 person is checked in." in main_text(page)
         with page.expect_navigation():
             page.get_by_role("link", name="Sara Lind", exact=True).first.click()
         assert re.search(r"/registrations/\d+$", page.url), page.url
