@@ -76,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participants.checkin_views import checkin_bp as participants_checkin
     from participants.mailing_views import bp as participants_mailings
     from participants.manage_views import manage_bp as participants_manage
+    from participants.registration_views import bp as registration_pages
     from participants.views import bp as participants_bp
 
     app.register_blueprint(core_bp)
@@ -88,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(participants_manage)
     app.register_blueprint(participants_mailings)
     app.register_blueprint(participants_checkin)
+    app.register_blueprint(registration_pages)
     from surveys.api import bp as surveys_api
     from surveys.impact_api import bp as impact_api
     from surveys.impact_views import bp as impact_pages

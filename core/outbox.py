@@ -63,7 +63,9 @@ __all__ = [
     "PermanentFailure",
     "queue_email",
     "register_due_work",
+    "messages_about",
     "rendered",
+    "subject_of",
     "run_due_work",
     "send_due",
 ]
@@ -142,6 +144,30 @@ def rendered(message: OutboxMessage) -> RenderedMail:
     return render_message(
         message.kind, message.language, message.facts, list(message.attachments or [])
     )
+
+
+def messages_about(registration_id: int, limit: int = 200) -> list[OutboxMessage]:
+    """The messages queued about one registration (OutboxMessage.registration_id), newest
+    first: what a registration's page lists with each one's status."""
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.registration_id == registration_id)
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def subject_of(message: OutboxMessage) -> str:
+    """The subject the message went out with, or will go out with (rendered from its snapshot
+    as the worker will); empty when its snapshot cannot be rendered."""
+    if message.subject:
+        return message.subject
+    try:
+        return rendered(message).subject
+    except RenderError:
+        return ""
 
 
 # --- claiming -------------------------------------------------------------------------------

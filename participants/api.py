@@ -17,6 +17,8 @@ Organisers (``Authorization: Bearer <token>``, for events they manage):
 - ``POST /api/v1/registrations/<token>/sessions/<session_id>/check-in`` the same for one
   session that keeps its own attendance (409 when it does not, or the person did not choose
   it, or has no place).
+- ``PATCH /api/v1/events/<slug>/registrations/<id>`` corrects a person's details (only the
+  fields given; never the address).
 
 The rules are in participants.services; what the API takes and answers is declared in
 participants/schemas.py; this module reads the request, calls the services and builds the
@@ -28,13 +30,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, g
+from flask_babel import lazy_gettext as _l
 
+from core.errors import ValidationError
 from core.extensions import limiter, public_limit
 from core.operations import Reply, describe_path_parameter, operation, reply
 from events.queries import get_managed_event, require_manage
 from events.records import public_event_record
 from events.schemas import at, event_summary
-from participants import attendance, mailings, queries, schemas, seats, services
+from participants import attendance, details, mailings, queries, schemas, seats, services
 from participants.emails import manage_url
 from participants.models import Mailing, Registration
 
@@ -353,3 +357,42 @@ def check_in_session(token: str, session_id: int, body: dict[str, Any]) -> Respo
             event_attended_at=at(registration.attended_at, registration.event),
         )
     )
+
+
+@bp.patch("/events/<slug>/registrations/<int:registration_id>")
+@operation(
+    "updateRegistrationDetails",
+    tags=["registrations"],
+    summary="Correct a registration's name, organisation, target group, role, language or "
+    "needs (its organisers only); only the fields given change, the address never does.",
+    auth="token",
+    body=schemas.DetailsChange,
+    responses={
+        200: Reply("The registration as corrected.", schemas.OrganiserRegistration),
+        403: "Not an organiser of this event.",
+        404: "No such event, or no such registration of it.",
+    },
+)
+def update_details(slug: str, registration_id: int, body: dict[str, Any]) -> Response:
+    event = get_managed_event(g.organiser, slug)
+    registration = queries.get_event_registration(event, registration_id)
+    if "email" in body:
+        raise ValidationError(
+            {"email": _l("The address cannot be changed: a new address is a new registration.")}
+        )
+    organisation = registration.organisation
+    data: dict[str, Any] = {
+        "name": registration.name,
+        "role": registration.role,
+        "language": registration.language,
+        "needs": registration.needs,
+        "target_group": registration.target_group,
+        "organisation": {
+            "name": organisation.name,
+            "org_number": organisation.org_number or "",
+            "country": organisation.country,
+        },
+    }
+    data.update({key: value for key, value in body.items() if key in data and value is not None})
+    registration = details.update_details(registration, data, by_organiser=True)
+    return reply(registration_for_organiser(registration, seats.waitlist_positions(event)))

@@ -90,7 +90,22 @@ class RegistrationForm(FlaskForm):
 
 
 class AddPersonForm(RegistrationForm):
-    """An organiser adds someone by hand (a speaker, say): any target group."""
+    """An organiser adds someone by hand (a speaker, say): any target group. The labels
+    speak to the organiser about the person, not in the person's own voice."""
+
+    name = StringField(_l("The person's name"), validators=[MarkRequired()])
+    email = EmailField(_l("Their email address"), validators=[MarkRequired()])
+    role = StringField(_l("Their role or title"))
+    language = SelectField(
+        _l("Their language for emails and their registration page"),
+        choices=list(LANGUAGE_LABELS.items()),
+        validate_choice=False,
+    )
+    organisation = StringField(_l("Their organisation"), validators=[MarkRequired()])
+    needs = TextAreaField(_l("Their dietary and accessibility needs"))
+    consent_future_invitations = BooleanField(
+        _l("They have agreed to receive invitations to future events of the project")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 
 from core.errors import ServiceError, ValidationError
@@ -25,7 +26,7 @@ from core.pages import csrf_failed, current_organiser, download, put_errors
 from core.spreadsheets import parse_separator
 from events import queries as event_queries
 from events.models import Event, local
-from participants import dashboard, exports, queries, seats, services
+from participants import dashboard, details, exports, queries, seats, services
 from participants.forms import (
     AddPersonForm,
     ConfirmForm,
@@ -98,7 +99,78 @@ def registrations(slug: str) -> ResponseReturnValue:
         seats_left=seats.seats_left(event),
         statuses=REGISTRATION_STATUSES,
         form=ConfirmForm(),
+        chosen_ids=set(),
     )
+
+
+def _chosen_ids() -> list[int]:
+    """The registration ids ticked in the list (`id`, repeated); what is not a number is
+    left out."""
+    return sorted({int(v) for v in request.form.getlist("id") if v.isdigit() and len(v) < 12})
+
+
+@manage_bp.route("/events/<slug>/registrations/bulk", methods=["POST"])
+@login_required
+def bulk(slug: str) -> ResponseReturnValue:
+    """The list's bulk actions on the ticked people: check in, a place from the waiting list
+    (only where seats exist), or email them (the message page with their ids)."""
+    event = _event(slug)
+    back = redirect(url_for(".registrations", slug=slug, **_filter_args()))
+    if not ConfirmForm().validate():
+        flash(_("The form has expired. Please send it again."), "error")
+        return back
+    ids = _chosen_ids()
+    action = request.form.get("action")
+    if action not in ("checkin", "promote", "email"):
+        flash(_("Choose what to do with the chosen people."), "error")
+        return back
+    if not ids:
+        flash(_("Tick at least one person in the table first."), "error")
+        return back
+    if action == "email":
+        return redirect(url_for("participants_mailings.compose", slug=slug, id=ids))
+    if action == "checkin":
+        result = details.check_in_many(event, ids)
+        if result.done:
+            flash(
+                ngettext(
+                    "%(num)s person is checked in.",
+                    "%(num)s people are checked in.",
+                    len(result.done),
+                ),
+                "success",
+            )
+        if result.not_done:
+            flash(
+                ngettext(
+                    "%(num)s person was not checked in: only confirmed people can be.",
+                    "%(num)s people were not checked in: only confirmed people can be.",
+                    len(result.not_done),
+                ),
+                "error",
+            )
+        return back
+    result = details.promote_many(event, ids)
+    flash(
+        ngettext(
+            "%(num)s person moved off the waiting list.",
+            "%(num)s people moved off the waiting list.",
+            len(result.done),
+        ),
+        "success" if result.done else "info",
+    )
+    if result.not_done:
+        flash(
+            ngettext(
+                "%(num)s person could not move: there is no free seat for them.",
+                "%(num)s people could not move: there is no free seat for them.",
+                len(result.not_done),
+            )
+            + " "
+            + ", ".join(result.not_done),
+            "error",
+        )
+    return back
 
 
 @manage_bp.route("/events/<slug>/registrations/<int:registration_id>/confirm", methods=["POST"])

@@ -223,3 +223,22 @@ class Mailing(Output):
 
 class MailingList(Output):
     mailings: list[Mailing] = Field(description="The latest first.")
+
+
+class DetailsChange(Input):
+    """An organiser's correction of a registration (participants.details.update_details):
+    only the fields given change. The address is the identity and cannot be changed (a change
+    of address is a new registration); sessions have their own request."""
+
+    name: StrictStr = doc(default=None, maxLength=200)
+    organisation: OrganisationInput = doc(
+        default=None, description="The whole organisation: name, number and country."
+    )
+    target_group: StrictStr = doc(
+        default=None,
+        enum=list(TARGET_GROUPS),
+        description="A confirmed person moves only if the new group's quota has room.",
+    )
+    role: StrictStr = doc(default=None, maxLength=200)
+    language: StrictStr = doc(default=None, enum=list(LANGUAGES))
+    needs: StrictStr = doc(default=None, maxLength=2000)

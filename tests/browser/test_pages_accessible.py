@@ -340,7 +340,7 @@ FORMS_WITH_ERRORS = {
     "person added by hand": (
         "/manage/events/{published}/registrations/new",
         "Add the person",
-        {"Name": "Kim Ek", "Organisation number": "191212-1212"},
+        {"The person's name": "Kim Ek", "Organisation number": "191212-1212"},
     ),
 }
 

@@ -33,7 +33,9 @@ def fresh(registration: Registration) -> Registration:
 
 
 def names_in_table(page: str) -> list[str]:
-    return re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)<br>', page)
+    return re.findall(
+        r'<th scope="row" class="govuk-table__header">(?:<a [^>]*>)?([^<]+)(?:</a>)?<br>', page
+    )
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -227,7 +229,7 @@ def test_add_a_person_shows_errors_and_duplicates(signed_in, make_event):
     response = signed_in.post(url, data={"name": "", "email": "x", "organisation": "Org"})
     assert response.status_code == 422
     assert re.search(
-        r'id="name-error"><span[^>]*>Error:</span> Enter your name\.',
+        r'id="name-error"><span[^>]*>Error:</span> Enter the person\'s name\.',
         text(response),
     )
 
