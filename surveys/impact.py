@@ -190,19 +190,36 @@ def events_in_scope(organiser: Organiser, filters: ImpactFilters) -> sa.Select:
     return query
 
 
-def _yes_responses(anonymous: bool) -> sa.Select:
-    """SELECT the responses (with their survey) answering yes to the adoption question."""
+def _yes_options(anonymous: bool) -> sa.Subquery:
+    """The options (id, question) that answer yes to the adoption question, in anonymous or in
+    named surveys: a few rows, from which the answers are read by the (question, option)
+    index rather than joining every answer to its question and option."""
     return (
-        sa.select(SurveyResponse.id)
-        .join(Survey, Survey.id == SurveyResponse.survey_id)
-        .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-        .join(SurveyOption, SurveyOption.id == SurveyAnswer.option_id)
+        sa.select(SurveyOption.id, SurveyOption.question_id)
+        .join(SurveyQuestion, SurveyQuestion.id == SurveyOption.question_id)
+        .join(Survey, Survey.id == SurveyQuestion.survey_id)
         .where(
             Survey.anonymous.is_(anonymous),
             SurveyQuestion.code == indicators.USED,
             SurveyOption.code == indicators.ADOPTED,
         )
+        .subquery("yes")
+    )
+
+
+def _yes_answers(anonymous: bool) -> sa.Select:
+    """SELECT … FROM the yes options JOIN their answers JOIN the responses."""
+    yes = _yes_options(anonymous)
+    return (
+        sa.select(SurveyResponse.id)
+        .select_from(yes)
+        .join(
+            SurveyAnswer,
+            sa.and_(
+                SurveyAnswer.question_id == yes.c.question_id, SurveyAnswer.option_id == yes.c.id
+            ),
+        )
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
     )
 
 
@@ -221,7 +238,7 @@ def _people(scope: sa.Select) -> sa.CTE:
         .subquery("downloads")
     )
     adopted = (
-        _yes_responses(anonymous=False)
+        _yes_answers(anonymous=False)
         .with_only_columns(SurveyResponse.invitation_id.label("invitation"))
         .distinct()
         .subquery("adopted")
@@ -297,20 +314,7 @@ def _funnels(scope: sa.Select) -> dict[tuple[str, str | None], Funnel]:
 
 def _anonymous_yes(scope: sa.Select) -> dict[str, dict[str | None, int]]:
     """Yes answers of anonymous surveys (by response), by each dimension; one statement,
-    grouped by all of them at once and rolled up here (a few hundred rows at most). It starts
-    from the few options that mean yes and reads their answers by the (question, option)
-    index, rather than joining every answer to its question and option."""
-    yes = (
-        sa.select(SurveyOption.id, SurveyOption.question_id)
-        .join(SurveyQuestion, SurveyQuestion.id == SurveyOption.question_id)
-        .join(Survey, Survey.id == SurveyQuestion.survey_id)
-        .where(
-            Survey.anonymous.is_(True),
-            SurveyQuestion.code == indicators.USED,
-            SurveyOption.code == indicators.ADOPTED,
-        )
-        .subquery("yes")
-    )
+    grouped by all of them at once and rolled up here (a few hundred rows at most)."""
     columns = {
         "target_group": SurveyResponse.target_group,
         "event": Event.slug,
@@ -319,15 +323,8 @@ def _anonymous_yes(scope: sa.Select) -> dict[str, dict[str | None, int]]:
         "month": _month(Event.starts_at),
     }
     query = (
-        sa.select(*columns.values(), sa.func.count(sa.distinct(SurveyResponse.id)))
-        .select_from(yes)
-        .join(
-            SurveyAnswer,
-            sa.and_(
-                SurveyAnswer.question_id == yes.c.question_id, SurveyAnswer.option_id == yes.c.id
-            ),
-        )
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        _yes_answers(anonymous=True)
+        .with_only_columns(*columns.values(), sa.func.count(sa.distinct(SurveyResponse.id)))
         .join(Event, Event.id == SurveyResponse.event_id)
         .where(SurveyResponse.event_id.in_(scope))
         .group_by(*columns.values())
