@@ -73,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from materials.distribution_views import bp as distribution_pages
     from participants.api import bp as participants_api
     from participants.manage_views import manage_bp as participants_manage
+    from participants.print_views import bp as participants_print
     from participants.views import bp as participants_bp
 
     app.register_blueprint(core_bp)
@@ -82,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(participants_bp)
     app.register_blueprint(participants_manage)
+    app.register_blueprint(participants_print)
     from surveys.api import bp as surveys_api
     from surveys.impact_api import bp as impact_api
     from surveys.impact_views import bp as impact_pages
