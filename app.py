@@ -117,6 +117,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from surveys.invitations import send_due_invitations
 
     register_due_work(send_due_invitations)  # and due survey invitations and reminders
+    from participants.reminders import send_due_reminders
+
+    register_due_work(send_due_reminders)  # and the day-before reminders of events
 
     import surveys.demo  # noqa: F401  (answers the demo's registrants)
     from events.cli import demo_data_command
