@@ -152,6 +152,7 @@ def test_rendering_an_email_reaches_no_views_module(start):
 EMAIL_CONTEXT = {
     "registration", "event", "sessions", "manage_url", "position", "reason", "join_url",
     "by_organiser", "body", "language", "subject", "config",
+    "ticket_url", "reminder",  # participants.emails.ticket_facts: a confirmed person's ticket
     "materials",  # materials.emails: each {"title", "url"} with the person's own link
     # surveys.emails: the invitation's snapshot
     "name", "survey", "answer_url", "closes_on", "opt_out_url",

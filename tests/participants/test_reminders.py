@@ -5,6 +5,7 @@ language with the join link for an online event; two workers at once send it onc
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -219,3 +220,21 @@ def test_the_api_and_the_form_switch_it(client, auth, signed_in, make_event):
     assert response.status_code == 422
     db.session.expire_all()
     assert db.session.get(Event, event.id).send_reminder is False
+
+
+def test_the_event_form_shows_and_saves_the_switch(signed_in):
+    from tests.events.test_manage import create, event_form, load
+
+    def box(html: str) -> str:
+        [tag] = re.findall(r"<input[^>]*name=\"send_reminder\"[^>]*>", html)
+        return tag
+
+    assert " checked " in box(signed_in.get("/manage/events/new").get_data(as_text=True))
+    event = create(signed_in, send_reminder="y")
+    assert event.send_reminder is True
+    response = signed_in.post(f"/manage/events/{event.slug}/edit", data=event_form())
+    assert response.status_code == 302  # the box left unticked
+    assert load(event.slug).send_reminder is False
+    html = signed_in.get(f"/manage/events/{event.slug}/edit").get_data(as_text=True)
+    assert "Email a reminder to the participants the day before" in html
+    assert " checked " not in box(html)
