@@ -76,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participants.checkin_views import checkin_bp as participants_checkin
     from participants.mailing_views import bp as participants_mailings
     from participants.manage_views import manage_bp as participants_manage
+    from participants.print_views import bp as participants_print
     from participants.registration_views import bp as registration_pages
     from participants.views import bp as participants_bp
 
@@ -90,6 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(participants_mailings)
     app.register_blueprint(participants_checkin)
     app.register_blueprint(registration_pages)
+    app.register_blueprint(participants_print)
     from surveys.api import bp as surveys_api
     from surveys.impact_api import bp as impact_api
     from surveys.impact_views import bp as impact_pages
@@ -126,6 +128,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participants.mailings import send_due_mailings
 
     register_due_work(send_due_mailings)  # and organisers' scheduled messages to registrants
+    from participants.reminders import send_due_reminders
+
+    register_due_work(send_due_reminders)  # and the day-before reminders of events
 
     import surveys.demo  # noqa: F401  (answers the demo's registrants)
     from events.cli import demo_data_command

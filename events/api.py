@@ -80,6 +80,7 @@ def event_detail(event: Event, *, manage: bool = False) -> schemas.EventDetail:
         **fields,
         online_url=event.online_url,
         co_organisers=[o.email for o in event.co_organisers],
+        send_reminder=event.send_reminder,
     )
 
 

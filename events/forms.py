@@ -160,6 +160,8 @@ class EventForm(FlaskForm, TranslationFields):
     registration_opens_at = _datetime_field(_l("Registration opens"))
     registration_closes_at = _datetime_field(_l("Registration closes"))
     co_organisers = TextAreaField(_l("Co-organisers"))
+    send_reminder = BooleanField(_l("Email a reminder to the participants the day before"),
+                                 default=True)  # fmt: skip
 
     # One checkbox and one quota per target group, rendered by the template by name:
     # target_group_<code> and quota_<code>.

@@ -117,6 +117,7 @@ def event_form_data(
         # None ticked means open to every group, as when an event is created without a choice.
         "target_groups": ticked or [{"code": code, "quota": None} for code in TARGET_GROUPS],
         "co_organisers": _split_emails(form.co_organisers.data),
+        "send_reminder": bool(form.send_reminder.data),
     }
 
 
@@ -140,6 +141,7 @@ def _fill_event_form(form: EventForm, event: Event) -> None:
     form.registration_opens_at.data = _local_text(event.registration_opens_at, tz)
     form.registration_closes_at.data = _local_text(event.registration_closes_at, tz)
     form.co_organisers.data = "\n".join(o.email for o in event.co_organisers)
+    form.send_reminder.data = event.send_reminder
 
 
 _EVENT_FIELD_NAMES = {

@@ -71,8 +71,9 @@ class Event(db.Model):
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: the start
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")
     # Whether confirmed people get a reminder the day before (the organiser can switch it
-    # off), and when the worker queued it: set once, so it goes out once; cleared when the
-    # event moves, so the reminder follows the new time.
+    # off), and when the worker queued it: set once, so it goes out once; a mark from more
+    # than 36 hours before the start is for an earlier time (the event moved), so the reminder
+    # goes again for the new one (participants/reminders.py).
     send_reminder: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Rises when time, place or status changes, so calendars replace their copy.

@@ -352,6 +352,11 @@ def parse_event(data: Mapping[str, Any], current: Event | None) -> ParsedEvent:
         values["online_url"] = url
     if present("capacity"):
         values["capacity"] = _int_or_none(data.get("capacity"), "capacity", errors)
+    if "send_reminder" in data:  # left out on creation: on (the column's default)
+        if isinstance(data["send_reminder"], bool):
+            values["send_reminder"] = data["send_reminder"]
+        else:
+            errors["send_reminder"] = _l("Must be true or false.")
 
     groups = (
         _parse_target_groups(data.get("target_groups"), errors)

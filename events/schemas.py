@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, StrictInt, StrictStr
+from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StrictStr
 
 from core.schemas import Email, Input, Moment, MomentInput, Output, Page, Query, Url, doc, one_of
 from core.urls import external_url
@@ -117,6 +117,7 @@ class ManagedEvent(EventDetail):
 
     online_url: str
     co_organisers: list[Email]
+    send_reminder: bool = Field(description="Whether confirmed people get a day-before reminder.")
 
 
 class EventList(Page):
@@ -275,6 +276,9 @@ class EventUpdate(Input):
     )
     co_organisers: list[Email] | None = doc(
         default=None, description="Organisers' emails; replaces the list."
+    )
+    send_reminder: StrictBool = doc(
+        default=None, description="Email confirmed people a reminder the day before (default on)."
     )
 
 

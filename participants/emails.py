@@ -17,11 +17,13 @@ an update of the time or place, and into the calendar entry they carry.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import segno
 from flask_babel import lazy_gettext as _l
 
 from core.mail_render import MailDraft, mail_kind
@@ -33,6 +35,7 @@ from events.models import Event
 from participants.models import Registration
 
 CALENDAR_FILENAME = "invite.ics"
+TICKET_QR_FILENAME = "ticket-qr.png"
 
 
 def registration_uid(registration: Registration | str) -> str:
@@ -54,6 +57,19 @@ def _attachment(body: bytes, method: str) -> dict[str, str]:
 
 def manage_url(registration: Registration) -> str:
     return external_url("participants.manage", token=registration.token)
+
+
+def ticket_facts(registration: Registration) -> dict[str, Any]:
+    """For a confirmed person: the ticket page and the check-in link its QR code encodes (the
+    same as /r/<token>/ticket), and whether the day-before reminder will come; the worker
+    draws the QR code from checkin_url. Nothing for anyone else (no place, no ticket)."""
+    if not registration.holds_place:
+        return {}
+    return {
+        "ticket_url": external_url("participants.ticket", token=registration.token),
+        "checkin_url": external_url("participants_manage.checkin_token", token=registration.token),
+        "reminder": bool(registration.event.send_reminder),
+    }
 
 
 def join_url(registration: Registration) -> str | None:
@@ -97,7 +113,13 @@ def _queue(
 
 
 def confirmed(registration: Registration) -> None:
-    _queue(registration, "confirmed", calendar="REQUEST", join_url=join_url(registration))
+    _queue(
+        registration,
+        "confirmed",
+        calendar="REQUEST",
+        join_url=join_url(registration),
+        **ticket_facts(registration),
+    )
 
 
 def waitlisted(registration: Registration, position: int | None) -> None:
@@ -106,7 +128,19 @@ def waitlisted(registration: Registration, position: int | None) -> None:
 
 
 def promoted(registration: Registration) -> None:
-    _queue(registration, "promoted", calendar="REQUEST", join_url=join_url(registration))
+    _queue(
+        registration,
+        "promoted",
+        calendar="REQUEST",
+        join_url=join_url(registration),
+        **ticket_facts(registration),
+    )
+
+
+def reminder(registration: Registration) -> None:
+    """The day before: when and where, the join link (online and hybrid), the ticket and the
+    manage link (participants.reminders queues it for each confirmed person)."""
+    _queue(registration, "reminder", join_url=join_url(registration), **ticket_facts(registration))
 
 
 def cancelled(registration: Registration, by_organiser: bool = False) -> None:
@@ -182,6 +216,13 @@ def event_cancelled(registration: Registration) -> None:
 # --- the message, written by the worker from the snapshot ------------------------------------
 
 
+def ticket_qr(checkin_url: str) -> dict[str, Any]:
+    """The ticket's QR code as a PNG attachment (the same code as the ticket page's)."""
+    out = io.BytesIO()
+    segno.make_qr(checkin_url, error="m").save(out, kind="png", scale=8, border=4)
+    return {"filename": TICKET_QR_FILENAME, "content_type": "image/png", "data": out.getvalue()}
+
+
 @dataclass(frozen=True)
 class PreviousFacts:
     """The time and place before a change, as the notice shows them beside the new ones."""
@@ -229,6 +270,7 @@ SUBJECTS = {
     "manage_link": _l("Your registration: %(title)s"),
     "event_changed": _l("Changed time or place: %(title)s"),
     "event_cancelled": _l("Cancelled: %(title)s"),
+    "reminder": _l("Reminder: %(title)s"),
 }
 
 
@@ -251,6 +293,7 @@ def _subject(kind: str, facts: Mapping[str, Any], title: str) -> str:
     "event_changed",
     "event_cancelled",
     "bulk_message",
+    "reminder",
 )
 def _write(kind: str, facts: Mapping[str, Any]) -> MailDraft:
     """The message of this kind from its snapshot, in the current (the recipient's) language:
@@ -279,4 +322,6 @@ def _write(kind: str, facts: Mapping[str, Any]) -> MailDraft:
             join_url=facts.get("join_url") if method == "REQUEST" else None,
         )
         attachments.append(_attachment(body, method))
+    if facts.get("checkin_url") and registration.holds_place:
+        attachments.append(ticket_qr(facts["checkin_url"]))
     return MailDraft(kind, _subject(kind, facts, event.title), context, attachments)

@@ -153,6 +153,7 @@ EMAIL_CONTEXT = {
     "registration", "event", "sessions", "manage_url", "position", "reason", "join_url",
     "by_organiser", "body", "language", "subject", "config",
     "previous",  # participants.emails: the time and place before a change (event_changed)
+    "ticket_url", "reminder",  # participants.emails.ticket_facts: a confirmed person's ticket
     "materials",  # materials.emails: each {"title", "url"} with the person's own link
     "test",  # participants.mailings: the organiser's test copy of a message to registrants
     # surveys.emails: the invitation's snapshot

@@ -75,7 +75,8 @@ def test_the_finnish_confirmation_carries_a_finnish_entry_with_the_join_link(mak
     services.register(event, person(1, sessions=[chosen.id], language="fi"))
 
     [message] = outbox("confirmed")
-    [attachment] = message.attachments
+    [attachment, qr] = message.attachments  # the calendar entry, then the ticket's QR code
+    assert qr["filename"] == "ticket-qr.png"
     text = attachment["data"]
     vevent = read(text).vevent
     description = vevent.description.value

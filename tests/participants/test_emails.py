@@ -35,10 +35,10 @@ def online_event(make_event, **kw):
 
 def calendar(message: Mail):
     """The single calendar attachment, read by vobject (a second parser) and checked by
-    icalendar too."""
-    assert len(message.attachments) == 1
-    attachment = message.attachments[0]
-    assert attachment["filename"] == "invite.ics"
+    icalendar too (a confirmed person's message carries their ticket's QR code besides)."""
+    [attachment] = [a for a in message.attachments if a["filename"] == "invite.ics"]
+    others = {a["filename"] for a in message.attachments} - {"invite.ics"}
+    assert others <= {"ticket-qr.png"}
     text = attachment["data"]
     icalendar.Calendar.from_ical(text)
     return attachment["content_type"], vobject.readOne(text), unfold(text)
@@ -219,7 +219,11 @@ def test_the_worker_sends_the_confirmation_with_its_calendar_part(app, make_even
     [path] = (tmp_path / "instance" / "mail").glob("*-confirmed.eml")
     parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     assert parsed["To"] == registration.email
-    assert parsed.get_body(("plain",)).get_content().count(registration.token) == 1
+    text = parsed.get_body(("plain",)).get_content()
+    # The manage link, and the ticket's (the only other link holding the token).
+    assert f"http://localhost/r/{registration.token}\r\n" in text
+    assert text.count(registration.token) == text.count(f"/r/{registration.token}")
+    assert f"http://localhost/r/{registration.token}/ticket\r\n" in text
     assert parsed.get_body(("html",)) is not None
     [ics] = [part for part in parsed.iter_attachments() if part.get_filename() == "invite.ics"]
     assert ics.get_content_type() == "text/calendar"
@@ -314,7 +318,8 @@ def test_several_workers_send_each_registration_email_once_in_its_language(
         assert row.subject == message["Subject"]
         if registration.status == "confirmed":
             assert WORDS[language] in text
-            [part] = list(message.iter_attachments())
+            [part, qr] = list(message.iter_attachments())
+            assert qr.get_content_type() == "image/png"
             assert part.get_param("method") == "REQUEST"
             content = part.get_content()
             ics = content.decode() if isinstance(content, bytes) else content
@@ -322,7 +327,7 @@ def test_several_workers_send_each_registration_email_once_in_its_language(
             assert cal.vevent.uid.value == registration_uid(registration)
             assert int(cal.vevent.sequence.value) == event.sequence
             assert cal.vevent.dtstart.value == event.starts_at
-            assert [a["filename"] for a in row.attachments] == ["invite.ics"]
+            assert [a["filename"] for a in row.attachments] == ["invite.ics", "ticket-qr.png"]
         else:
             assert list(message.iter_attachments()) == []
 
