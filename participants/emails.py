@@ -67,7 +67,7 @@ def ticket_facts(registration: Registration) -> dict[str, Any]:
         return {}
     return {
         "ticket_url": external_url("participants.ticket", token=registration.token),
-        "checkin_url": external_url("participants_manage.checkin_token", token=registration.token),
+        "checkin_url": external_url("participants_checkin.ticket", token=registration.token),
         "reminder": bool(registration.event.send_reminder),
     }
 

@@ -148,9 +148,7 @@ def printout(
         rows = []
         for number, person in enumerate(people, start=1):
             checkin = (
-                external_url("participants_manage.checkin_token", token=person.token)
-                if badges
-                else ""
+                external_url("participants_checkin.ticket", token=person.token) if badges else ""
             )
             rows.append(
                 PrintRow(
