@@ -181,7 +181,7 @@ def survey(survey_id: int) -> ResponseReturnValue:
             else:
                 flash(message, "success")
                 return redirect(url_for(".survey", survey_id=survey_id))
-    answered = {q.id for q in found.questions if services.question_has_answers(q)}
+    answered = services.questions_with_answers(found)
     return (
         render_template(
             "surveys/manage_survey.html", form=form, general_errors=errors,

@@ -247,6 +247,16 @@ def question_has_answers(question: SurveyQuestion) -> bool:
     ))  # fmt: skip
 
 
+def questions_with_answers(survey: Survey) -> set[int]:
+    """The ids of the survey's questions that have answers (their type, code and options are
+    locked), in one query."""
+    return set(db.session.scalars(
+        sa.select(SurveyAnswer.question_id).distinct()
+        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+        .where(SurveyQuestion.survey_id == survey.id)
+    ))  # fmt: skip
+
+
 def _manage(organiser: Organiser, survey: Survey) -> None:
     require_survey(organiser, survey.id)  # NotFound for a survey not theirs
 
