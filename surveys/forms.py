@@ -92,9 +92,13 @@ def place_errors(form: Any, fields: Mapping[str, Any], target: Any) -> tuple[lis
         if found is None:
             general.append(str(message))
             continue
+        if isinstance(found, tuple):  # (id, label) of a part of the page, not a field
+            extra.append((*found, str(message)))
+            continue
         found.errors = [*found.errors, str(message)]
         if found.name not in form._fields:
-            extra.append((found.id, found.label.text, str(message)))
+            label = getattr(found, "summary_label", found.label.text)
+            extra.append((found.id, label, str(message)))
     return general, extra
 
 
@@ -224,10 +228,14 @@ class QuestionForm(FlaskForm):
         self.label_options()
 
     def label_options(self) -> None:
-        for entry in self.options:
+        for number, entry in enumerate(self.options, 1):
+            option = _("Option %(n)s", n=number)
+            entry["code"].summary_label = f"{option}, {entry['code'].label.text}"
             for lang in LANGUAGES:
                 mark = _("the survey's language") if lang == self.own else _("optional")
-                entry[f"label_{lang}"].label.text = f"{LANGUAGE_LABELS[lang]} ({mark})"
+                label = entry[f"label_{lang}"]
+                label.label.text = f"{LANGUAGE_LABELS[lang]} ({mark})"
+                label.summary_label = f"{option}, {label.label.text}"
 
     def add_blank_options(self) -> None:
         for _i in range(BLANK_OPTIONS):
@@ -302,6 +310,8 @@ class QuestionForm(FlaskForm):
             return None
         if parts[0] == "translations" and len(parts) == 3 and parts[2] in ("text", "help"):
             return self[f"{parts[2]}_{parts[1]}"]
+        if parts[0] in ("options", "translations"):  # about the options as a whole
+            return ("options", _("Options"))
         name = names.get(key, key)
         if name in self._fields and name not in ("csrf_token", "options"):
             return self[name]

@@ -25,7 +25,7 @@ from events.labels import TARGET_GROUP_LABELS
 from events.models import Event, event_organiser
 from surveys import questions, services
 from surveys.access import manageable, require_survey
-from surveys.content import survey_text
+from surveys.content import decimal, survey_text
 from surveys.forms import (
     LANGUAGE_LABELS,
     TYPE_LABELS,
@@ -157,6 +157,7 @@ def _context(survey: Survey) -> dict[str, Any]:
         "status_labels": STATUS_LABELS,
         "group_labels": TARGET_GROUP_LABELS,
         "endpoint_url": endpoint_url,
+        "fmt": decimal,
     }
 
 

@@ -278,6 +278,7 @@ def test_a_bad_question_is_shown_at_its_fields_and_nothing_is_written(
     html = choice.get_data(as_text=True)
     assert field_error(html, "options-1-code") == "Use letters a–z, digits and _ (at most 60)."
     assert "options-1-code" in summary_links(html)
+    assert "Option 2, Code: Use letters" in html  # the summary says which option
     db.session.expire_all()
     assert (question.type, question.code, question.text) == (
         "number",
