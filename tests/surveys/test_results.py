@@ -375,7 +375,7 @@ def test_the_csv_has_a_row_per_response_and_no_person_for_an_anonymous_survey(
     assert sorted(r[readiness] for r in rows[1:]) == [
         "", "", "", "decision", "decision, matchmaker", "matchmaker, regional_network"]  # fmt: skip
     # Three suppliers: fewer than five, so the download is refused, saying why.
-    few = client.get(f"/manage/surveys/{survey.id}/results.csv?target_group=supplier")
+    few = client.get(f"/manage/surveys/{survey.id}/results.csv?target_group=supplier&lang=en")
     assert few.status_code == 409 and few.mimetype == "text/html"
     assert "Fewer than 5 responses match these filters" in few.get_data(as_text=True)
     assert client.get(f"/manage/surveys/{survey.id}/results.csv?country=NO").status_code == 422
