@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from core.db import db, utcnow, write_transaction
 from core.pages import current_organiser
 from surveys.access import require_survey
-from surveys.content import survey_text
+from surveys.content import percent, survey_text
 from surveys.invitations import invitation_counts, not_answered
 from surveys.models import SurveyInvitation
 
@@ -78,4 +78,5 @@ def status(survey_id: int) -> ResponseReturnValue:
         title=survey_text(survey, "title", survey.language),
         counts=invitation_counts(survey),
         waiting=not_answered(survey),
+        percent=percent,
     )

@@ -31,6 +31,7 @@ from core.outbox import queue_email
 from core.urls import external_url
 from events.facts import event_facts
 from events.models import Event
+from events.services import event_rescheduled
 from participants.models import Registration
 from surveys.content import survey_text
 from surveys.models import Survey, SurveyAnswered, SurveyInvitation
@@ -239,6 +240,38 @@ def send_due_invitations(now: datetime | None = None, max_batches: int | None = 
             queued += count
             batches += 1
     return queued
+
+
+# --- following the event --------------------------------------------------------------------
+
+
+def follow_event(event: Event) -> list[Survey]:
+    """The event's surveys sent some days after its end (send_after_days), not yet sent
+    (no invitation yet) nor closed: send_at moves to the new end plus those days, and
+    closes_at by as much, so the survey stays open as long. In the caller's transaction."""
+    moved = []
+    surveys = db.session.scalars(
+        sa.select(Survey).where(
+            Survey.event_id == event.id,
+            Survey.send_after_days.is_not(None),
+            Survey.status != "closed",
+            ~sa.exists().where(SurveyInvitation.survey_id == Survey.id),
+        )
+    ).all()
+    for survey in surveys:
+        send_at = event.ends_at + timedelta(days=survey.send_after_days or 0)
+        if survey.send_at == send_at:
+            continue
+        if survey.closes_at is not None and survey.send_at is not None:
+            survey.closes_at = survey.closes_at + (send_at - survey.send_at)
+        survey.send_at = send_at
+        moved.append(survey)
+    return moved
+
+
+@event_rescheduled.connect
+def _event_rescheduled(event: Event, **_extra: Any) -> None:
+    follow_event(event)  # events.services.update_event commits
 
 
 # --- the counts the organiser sees -------------------------------------------------------------

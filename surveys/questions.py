@@ -261,3 +261,30 @@ def remove_section(organiser: Organiser, survey: Survey, section: SurveySection)
         for position, item in enumerate(survey.sections):
             item.position = position
         db.session.commit()
+
+
+def move_section(organiser: Organiser, survey: Survey, section: SurveySection, direction: str
+                 ) -> None:  # fmt: skip
+    """One place up or down; its questions go with it, so the questions' order in the whole
+    survey follows the sections' (those before the first section stay first)."""
+    _manage(organiser, survey)
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": _l("Choose up or down.")})
+    with write_transaction():
+        order = list(survey.sections)
+        i = order.index(section)
+        j = i - 1 if direction == "up" else i + 1
+        if 0 <= j < len(order):
+            order[i], order[j] = order[j], order[i]
+        for position, item in enumerate(order):
+            item.position = position
+        rank = {item.id: position for position, item in enumerate(order)}
+        keyed, current = [], -1
+        for question in sorted(survey.questions, key=lambda q: q.position):
+            # A question without a section stays under the one before it.
+            current = rank.get(question.section_id, current) if question.section_id else current
+            keyed.append(((current, question.position), question))
+        for position, (_key, question) in enumerate(sorted(keyed, key=lambda k: k[0])):
+            question.position = position
+        db.session.commit()
+    db.session.expire(survey, ["questions", "sections"])

@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from core.db import db
-from core.errors import ValidationError
+from core.errors import ServiceError, ValidationError
 from core.identifiers import COUNTRIES
 from events.models import TARGET_GROUPS
 from participants.kinds import KINDS
@@ -41,6 +41,21 @@ from surveys.models import (
 )
 
 MIN_GROUP = 5
+
+
+class TooFewToExport(ServiceError):
+    """An anonymous survey's responses under the filters are fewer than MIN_GROUP: a file of
+    them could point at a person, so none is made."""
+
+    status = 409
+    code = "too_few_responses"
+
+    def __init__(self) -> None:
+        super().__init__(_l("Fewer than %(num)s responses match these filters. The survey is "
+                            "anonymous, so they cannot be downloaded: choose wider filters.",
+                            num=MIN_GROUP))  # fmt: skip
+
+
 TEXT_TYPES = ("short_text", "long_text")
 SCALE_TYPES = ("likert5", "number")
 LIKERT_VALUES = (1, 2, 3, 4, 5)
@@ -115,7 +130,7 @@ class Results:
     filters: Filters
     invited: int
     reminded: int
-    responses: int
+    responses: int | None  # None: suppressed (fewer than MIN_GROUP in an anonymous survey)
     suppressed: bool  # the whole filtered set is too small to show
     questions: list[QuestionResult]
 
@@ -284,7 +299,7 @@ def survey_results(survey: Survey, filters: Filters | None = None) -> Results:
         filters=filters,
         invited=invited,
         reminded=reminded,
-        responses=responses,
+        responses=None if whole_suppressed else responses,
         suppressed=whole_suppressed,
         questions=results,
     )
@@ -301,7 +316,7 @@ def export_table(survey: Survey, filters: Filters | None = None) -> tuple[list[s
     """One row per response under the filters: the breakdown, then a column per question
     (a choice's option codes, a multiple choice's joined with ", "; numbers; texts). A named
     survey adds the organisation's name. An anonymous survey whose filtered responses are
-    fewer than MIN_GROUP gives no rows (the rule of the figures). Three statements: the
+    fewer than MIN_GROUP is refused (TooFewToExport, the rule of the figures). Three statements: the
     questions (2) and responses, and the answers."""
     from participants.models import Organisation
 
@@ -319,7 +334,7 @@ def export_table(survey: Survey, filters: Filters | None = None) -> tuple[list[s
     # Ordered by the breakdown and the random id, never by the order of answering.
     rows = db.session.execute(query.where(*where).order_by(*columns[1:], SurveyResponse.id)).all()
     if survey.anonymous and len(rows) < MIN_GROUP:
-        return headers, []
+        raise TooFewToExport()
     codes = {o.id: o.code for q in questions for o in q.options}
     answers: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     chosen = sa.select(SurveyResponse.id).where(*where).scalar_subquery()

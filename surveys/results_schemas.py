@@ -55,6 +55,8 @@ class SurveyResults(Output):
     anonymous: bool
     invited: int = Field(description="Invitations made.")
     reminded: int = Field(description="Invitations reminded at least once.")
-    responses: int = Field(description="Responses under the filters.")
+    responses: int | None = Field(
+        description="Responses under the filters; null when suppressed (fewer than 5, anonymous)."
+    )
     suppressed: bool = Field(description="The filtered responses are fewer than 5 (anonymous).")
     questions: list[QuestionResult]

@@ -5,7 +5,6 @@ filters."""
 
 from __future__ import annotations
 
-from babel.numbers import format_decimal
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -13,14 +12,13 @@ from flask_login import login_required
 
 from core.charts import Chart, Series
 from core.errors import ValidationError
-from core.i18n import current_language
 from core.pages import current_organiser, download
 from core.spreadsheets import to_csv, to_xlsx
 from events.labels import TARGET_GROUP_LABELS
 from participants.forms import COUNTRY_LABELS
 from participants.kinds import KIND_LABELS
 from surveys.access import require_survey
-from surveys.content import survey_text
+from surveys.content import decimal, percent, survey_text
 from surveys.models import Survey
 from surveys.results import (
     MIN_GROUP,
@@ -46,7 +44,14 @@ def question_chart(question: QuestionResult) -> Chart | None:
             "How many of the %(num)s who answered chose each answer.", num=question.answered
         ),
         kind="hbar",
-        labels=[o.label for o in question.options],
+        # The share beside each label, in the page's conventions ("Ja (40 %)"); the bars and
+        # the table's numbers are the counts.
+        labels=[
+            f"{o.label} ({percent(o.percent / 100, decimals=1)})"
+            if o.percent is not None
+            else o.label
+            for o in question.options
+        ],
         series=[Series(_("Responses"), [o.count or 0 for o in question.options])],
         label_heading=_("Answer"),
     )
@@ -79,7 +84,8 @@ def results(survey_id: int) -> ResponseReturnValue:
         TARGET_GROUP_LABELS=TARGET_GROUP_LABELS,
         KIND_LABELS=KIND_LABELS,
         COUNTRY_LABELS=COUNTRY_LABELS,
-        fmt=lambda value: format_decimal(value, locale=current_language()),
+        fmt=decimal,
+        percent=percent,
     )
     return page, 422 if errors else 200
 

@@ -247,6 +247,16 @@ def question_has_answers(question: SurveyQuestion) -> bool:
     ))  # fmt: skip
 
 
+def questions_with_answers(survey: Survey) -> set[int]:
+    """The ids of the survey's questions that have answers (their type, code and options are
+    locked), in one query."""
+    return set(db.session.scalars(
+        sa.select(SurveyAnswer.question_id).distinct()
+        .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+        .where(SurveyQuestion.survey_id == survey.id)
+    ))  # fmt: skip
+
+
 def _manage(organiser: Organiser, survey: Survey) -> None:
     require_survey(organiser, survey.id)  # NotFound for a survey not theirs
 
@@ -307,12 +317,23 @@ def update_survey(organiser: Organiser, survey: Survey, data: Mapping[str, Any])
         if anonymous != survey.anonymous and has_responses(survey):
             errors["anonymous"] = _l("Anonymity cannot change once someone has answered.")
         values["anonymous"] = anonymous
+    if "send_after_days" in data:
+        # An event's survey is sent some days after the event's end, and moves with the event
+        # (surveys.invitations follows event_rescheduled); a survey alone has no end to follow.
+        if survey.event is None:
+            errors["send_after_days"] = _l("Only an event's survey is sent after the event.")
+        else:
+            days = _int(data, "send_after_days", survey.send_after_days or 0, 0, MAX_DAYS, errors)
+            values["send_after_days"] = days
+            values["send_at"] = survey.event.ends_at + timedelta(days=days)
     for key in ("send_at", "closes_at"):
-        if key in data:
+        if key in data and not (key == "send_at" and "send_after_days" in data):
             moment = _moment(data[key], key, errors)
             if moment is None and key not in errors:
                 errors[key] = _l("Give a date and time, such as 2027-03-01T09:00.")
             values[key] = moment
+            if key == "send_at":
+                values["send_after_days"] = None  # a moment of its own: no longer follows the event
     if "reminders" in data:
         reminders = data["reminders"]
         if not isinstance(reminders, Mapping):

@@ -10,9 +10,13 @@ from typing import Any
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import validate_csrf
 from werkzeug.datastructures import MultiDict
+from wtforms import ValidationError as TokenError
 
 from core.errors import ValidationError
+from core.extensions import csrf
 from core.i18n import current_language
 from surveys import answering
 from surveys.content import survey_text
@@ -59,7 +63,8 @@ def _render(invitation: SurveyInvitation, template: str, status: int = 200, **co
 
 def _form_page(invitation: SurveyInvitation, pages: list[list[SurveyQuestion]], number: int,
                values: dict[str, list[str]], errors: dict[str, Any] | None = None,
-               status: int = 200, saved: bool = False) -> ResponseReturnValue:  # fmt: skip
+               status: int = 200, saved: bool = False, general: list[Any] | None = None
+               ) -> ResponseReturnValue:  # fmt: skip
     questions = pages[number - 1]
     sections = {s.id: s for s in invitation.survey.sections}
     section_id = questions[0].section_id if questions else None
@@ -74,13 +79,38 @@ def _form_page(invitation: SurveyInvitation, pages: list[list[SurveyQuestion]], 
         values=values,
         errors={k: str(v) for k, v in (errors or {}).items()},
         saved=saved,
+        general=[str(m) for m in general or []],
         field_name=answering.field_name,
         number=answering.format_number,
         lang_args=_lang_args(),
     )
 
 
+EXPIRED = _l(
+    "Your answers have not been sent yet: the page was open for a long time. They are filled "
+    "in below. Check them and send them again."
+)
+
+
+def _token_fresh() -> bool:
+    """The form's CSRF token is still the one of this browser's session."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except TokenError:
+        return False
+    return True
+
+
+# The answering POST is exempt from the global CSRF check, which would answer an expired token
+# (someone who opened the survey, closed the browser and came back hours later) with an error
+# page and lose what they wrote. The check is made here instead, and a failed one re-shows the
+# page with their answers filled in and asks them to send again. A forged cross-site POST gains
+# nothing either way: it must name the survey link's token, the secret that lets anyone holding
+# it answer, and an attacker who has it can answer without the victim's browser.
 @bp.route("/s/<token>", methods=["GET", "POST"])
+@csrf.exempt
 def answer(token: str) -> ResponseReturnValue:
     invitation = answering.find_invitation(token)
     with _locale(invitation):
@@ -103,6 +133,10 @@ def _answer(invitation: SurveyInvitation) -> ResponseReturnValue:
     form: MultiDict[str, str] = request.form
     questions = pages[number - 1]
     values = answering.merge_values(saved, questions, form)
+    if not _token_fresh():
+        # Nothing is saved from a request whose token does not hold; the page comes back
+        # with what was sent and a fresh token.
+        return _form_page(invitation, pages, number, values, status=400, general=[EXPIRED])
     action = form.get("action", "submit")
     try:
         if action in ("back", "save"):

@@ -267,9 +267,20 @@ def test_pages_create_edit_and_list(client, organiser, login, make_event):
     page = client.get(f"/manage/surveys/{survey.id}").get_data(as_text=True)
     assert "Has your organisation used employment requirements since the event?" in page
     question = survey.questions[0]
-    saved = client.post(f"/manage/surveys/{survey.id}", data={
-        "action": "edit_question", "question": str(question.id), "text": "Used them?",
-        "text_fi": "Käytittekö?", "text_sv": "Använde ni?", "required": "1"})  # fmt: skip
+    options = {f"options-{i}-{k}": v for i, o in enumerate(question.options)
+               for k, v in (("code", o.code), ("label_en", o.label))}  # fmt: skip
+    saved = client.post(
+        f"/manage/surveys/{survey.id}/questions/{question.id}",
+        data={
+            "type": question.type,
+            "code": question.code,
+            "text_en": "Used them?",
+            "text_fi": "Käytittekö?",
+            "text_sv": "Använde ni?",
+            "required": "y",
+            **options,
+        },
+    )
     assert saved.status_code == 302
     db.session.expire_all()
     assert question.text == "Used them?" and question.translations["fi"]["text"] == "Käytittekö?"

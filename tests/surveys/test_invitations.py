@@ -370,7 +370,7 @@ def test_the_status_page_counts_and_lists_who_has_not_answered(client, login, sm
     page = client.get(f"/manage/surveys/{survey.id}/invitations")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "25 %" in text
+    assert "25\u00a0%" in text  # Swedish: a no-break space before the sign
     for p in people[1:]:
         assert p.email in text and p.name in text
     assert people[0].email not in text
@@ -385,7 +385,7 @@ def test_an_anonymous_surveys_status_page_shows_only_counts(client, login, smtp,
     _round(Mailbox(smtp), survey.send_at)
     login()
     text = client.get(f"/manage/surveys/{survey.id}/invitations").get_data(as_text=True)
-    assert "50 %" not in text and "0 %" in text
+    assert "50\u00a0%" not in text and ">0\u00a0%<" in text
     for p in people:
         assert p.email not in text
 
