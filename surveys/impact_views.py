@@ -20,8 +20,8 @@ from core.spreadsheets import parse_separator, to_csv
 from events.labels import TARGET_GROUP_LABELS
 from events.models import Event
 from participants.kinds import KIND_LABELS
+from surveys.funnel import STAGES
 from surveys.impact import (
-    STAGES,
     ImpactFilters,
     Report,
     events_in_scope,

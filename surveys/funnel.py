@@ -1,0 +1,227 @@
+"""The funnel of the impact report: for the confirmed registrations of the events in scope,
+the stages each reached (registered → attended → took a material → invited → answered →
+adopted), counted in people and in organisations, in all and by each dimension.
+
+The stage flags are made once per report (a MATERIALIZED CTE joined to one grouped row per
+registration), and every funnel comes from them in one statement. Counting rules: see
+surveys/impact.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.db import db
+from events.models import Event
+from materials.models import MaterialDownload
+from participants.models import Organisation, Registration
+from surveys import indicators
+from surveys.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyAnswered,
+    SurveyInvitation,
+    SurveyOption,
+    SurveyQuestion,
+    SurveyResponse,
+)
+
+STAGES = ("registered", "attended", "downloaded", "invited", "answered", "adopted")
+DIMENSIONS = ("target_group", "event", "kind", "country", "month")
+
+
+@dataclass
+class Funnel:
+    registered: int = 0
+    attended: int = 0
+    downloaded: int = 0
+    invited: int = 0
+    answered: int = 0
+    adopted: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {stage: getattr(self, stage) for stage in STAGES}
+
+
+def month_of(column: Any) -> sa.ColumnElement[str]:
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)
+
+
+def kind_of(org: Any = Organisation) -> sa.ColumnElement[str]:
+    """participants.kinds.organisationkind_of() in SQL."""
+    first = sa.func.substr(org.org_number, 1, 1)
+    return sa.case(
+        (org.kind.is_not(None), org.kind),
+        (
+            sa.and_(org.country == "SE", org.org_number.is_not(None)),
+            sa.case(
+                (first == "2", "public_body"),
+                (first == "5", "company"),
+                (first.in_(("7", "8")), "association"),
+                (first == "9", "partnership"),
+                else_="unknown",
+            ),
+        ),
+        else_="unknown",
+    )
+
+
+def _yes_options(anonymous: bool) -> sa.Subquery:
+    """The options (id, question) that answer yes to the adoption question, in anonymous or in
+    named surveys: a few rows, from which the answers are read by the (question, option)
+    index rather than joining every answer to its question and option."""
+    return (
+        sa.select(SurveyOption.id, SurveyOption.question_id)
+        .join(SurveyQuestion, SurveyQuestion.id == SurveyOption.question_id)
+        .join(Survey, Survey.id == SurveyQuestion.survey_id)
+        .where(
+            Survey.anonymous.is_(anonymous),
+            SurveyQuestion.code == indicators.USED,
+            SurveyOption.code == indicators.ADOPTED,
+        )
+        .subquery("yes")
+    )
+
+
+def _yes_answers(anonymous: bool) -> sa.Select:
+    """SELECT … FROM the yes options JOIN their answers JOIN the responses."""
+    yes = _yes_options(anonymous)
+    return (
+        sa.select(SurveyResponse.id)
+        .select_from(yes)
+        .join(
+            SurveyAnswer,
+            sa.and_(
+                SurveyAnswer.question_id == yes.c.question_id, SurveyAnswer.option_id == yes.c.id
+            ),
+        )
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+    )
+
+
+def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.case((condition, 1), else_=0)
+
+
+def _people(scope: sa.Select) -> sa.CTE:
+    """One row per confirmed registration in scope, with its dimensions and its stage flags
+    (0 or 1), made once per report (MATERIALIZED: SQLite and PostgreSQL compute it once for
+    every grouping that reads it). The flags come from joins to one grouped row per
+    registration, not from a subquery per registration."""
+    downloads = (
+        sa.select(MaterialDownload.registration_id.label("registration"))
+        .distinct()
+        .subquery("downloads")
+    )
+    adopted = (
+        _yes_answers(anonymous=False)
+        .with_only_columns(SurveyResponse.invitation_id.label("invitation"))
+        .distinct()
+        .subquery("adopted")
+    )
+    surveyed = (
+        sa.select(
+            SurveyInvitation.registration_id.label("registration"),
+            sa.func.max(_flag(SurveyAnswered.invitation_id.is_not(None))).label("answered"),
+            sa.func.max(_flag(adopted.c.invitation.is_not(None))).label("adopted"),
+        )
+        .outerjoin(SurveyAnswered, SurveyAnswered.invitation_id == SurveyInvitation.id)
+        .outerjoin(adopted, adopted.c.invitation == SurveyInvitation.id)
+        .where(SurveyInvitation.registration_id.is_not(None))
+        .group_by(SurveyInvitation.registration_id)
+        .subquery("surveyed")
+    )
+    return (
+        sa.select(
+            Registration.email.label("person"),
+            Registration.organisation_id.label("organisation"),
+            Registration.target_group.label("target_group"),
+            Event.slug.label("event"),
+            kind_of().label("kind"),
+            Organisation.country.label("country"),
+            month_of(Event.starts_at).label("month"),
+            _flag(Registration.attended_at.is_not(None)).label("attended"),
+            _flag(downloads.c.registration.is_not(None)).label("downloaded"),
+            _flag(surveyed.c.registration.is_not(None)).label("invited"),
+            sa.func.coalesce(surveyed.c.answered, 0).label("answered"),
+            sa.func.coalesce(surveyed.c.adopted, 0).label("adopted"),
+        )
+        .join(Event, Event.id == Registration.event_id)
+        .join(Organisation, Organisation.id == Registration.organisation_id)
+        .outerjoin(downloads, downloads.c.registration == Registration.id)
+        .outerjoin(surveyed, surveyed.c.registration == Registration.id)
+        .where(Registration.status == "confirmed", Registration.event_id.in_(scope))
+        .cte("people")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def all_funnels(scope: sa.Select) -> dict[tuple[str, str | None], Funnel]:
+    """Every funnel of the report in one statement: people in all and by each dimension, and
+    organisations in all; keyed (grouping, value). Each grouping first folds the rows to one
+    per (value, person) with the stages it reached, then counts and sums those: a sort per
+    grouping instead of a distinct count per stage."""
+    people = _people(scope)
+    parts = []
+    for who, grouping in [("person", None), ("organisation", None)] + [
+        ("person", d) for d in DIMENSIONS
+    ]:
+        value = (people.c[grouping] if grouping else sa.cast(sa.null(), sa.String(300))).label(
+            "value"
+        )
+        keys = [value, people.c[who]] if grouping else [people.c[who]]
+        folded = (
+            sa.select(value, *[sa.func.max(people.c[stage]).label(stage) for stage in STAGES[1:]])
+            .group_by(*keys)
+            .subquery()
+        )
+        parts.append(
+            sa.select(
+                sa.literal(f"{who}:{grouping or ''}").label("grouping"),
+                folded.c.value,
+                sa.func.count().label("registered"),
+                *[sa.func.sum(folded.c[stage]).label(stage) for stage in STAGES[1:]],
+            ).group_by(folded.c.value)
+        )
+    return {
+        (row.grouping, row.value): funnel_of(row)
+        for row in db.session.execute(sa.union_all(*parts))
+    }
+
+
+def anonymous_yes(scope: sa.Select) -> dict[str, dict[str | None, int]]:
+    """Yes answers of anonymous surveys (by response), by each dimension; one statement,
+    grouped by all of them at once and rolled up here (a few hundred rows at most)."""
+    columns = {
+        "target_group": SurveyResponse.target_group,
+        "event": Event.slug,
+        "kind": SurveyResponse.organisation_kind,
+        "country": SurveyResponse.country,
+        "month": month_of(Event.starts_at),
+    }
+    query = (
+        _yes_answers(anonymous=True)
+        .with_only_columns(*columns.values(), sa.func.count(sa.distinct(SurveyResponse.id)))
+        .join(Event, Event.id == SurveyResponse.event_id)
+        .where(SurveyResponse.event_id.in_(scope))
+        .group_by(*columns.values())
+    )
+    by: dict[str, dict[str | None, int]] = {dimension: {} for dimension in DIMENSIONS}
+    by["total"] = {None: 0}
+    for row in db.session.execute(query):
+        count = int(row[-1])
+        by["total"][None] += count
+        for dimension, value in zip(DIMENSIONS, row[:-1], strict=True):
+            by[dimension][value] = by[dimension].get(value, 0) + count
+    return by
+
+
+def funnel_of(row: Any, extra_adopted: int = 0) -> Funnel:
+    values = {stage: int(getattr(row, stage) or 0) for stage in STAGES}
+    values["adopted"] += extra_adopted
+    return Funnel(**values)
