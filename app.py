@@ -117,7 +117,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     materials_pages(app)
     app.register_blueprint(distribution_pages)
     import materials.emails  # noqa: F401  (the distribution's mail kind, for the worker)
-    from core.outbox import register_due_work
+    from core.worker import register_due_work
     from materials.distribution import send_due_distributions
 
     register_due_work(send_due_distributions)  # the worker queues due distributions each round

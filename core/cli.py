@@ -33,6 +33,6 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(f"No organiser with email {email}")
         click.echo(create_api_token(organiser))
 
-    from core.outbox import worker_command
+    from core.worker import worker_command
 
     app.cli.add_command(worker_command)

@@ -3,7 +3,7 @@
 A service calls `queue_email(...)` beside the change that causes the email; the row commits or
 rolls back with that change (pretix's OutgoingMail pattern). The row holds what the message
 needs (its kind, recipient, language and a snapshot of the facts, plain JSON), so queueing
-costs an INSERT: nothing is rendered inside the request. The worker (`flask --app app worker`)
+costs an INSERT: nothing is rendered inside the request. The worker (core/worker.py)
 then sends what is due:
 
 1. claim a batch in a short transaction: due rows (queued and `next_attempt_at` passed, or
@@ -30,28 +30,21 @@ from __future__ import annotations
 
 import logging
 import random
-import signal
-import socket
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import FrameType
 from typing import Any
 
-import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import with_appcontext
 
-from core.db import checkpoint_wal, db, utcnow, write_transaction
+from core.db import db, utcnow, write_transaction
 from core.extensions import mail
 from core.mail_delivery import (
     PERMANENT_FAILURES,
     PermanentFailure,
     build_message,
     is_connection_error,
-    outbox_dir,
     send,
     write_eml,
 )
@@ -62,11 +55,9 @@ __all__ = [
     "PERMANENT_FAILURES",
     "PermanentFailure",
     "queue_email",
-    "register_due_work",
     "messages_about",
     "rendered",
     "subject_of",
-    "run_due_work",
     "send_due",
 ]
 
@@ -438,81 +429,3 @@ def send_due(limit: int | None = None) -> int:
         if claimed < size:
             break
     return sent
-
-
-# --- due work: what features queue on the worker's rounds -----------------------------------
-
-# Callables the worker runs at the start of every round, before it sends: each queues what is
-# due now (materials' scheduled distributions) and returns how much it queued. Features add
-# theirs with register_due_work; core knows none of them.
-DUE_WORK: list[Callable[[], Any]] = []
-
-
-def register_due_work(work: Callable[[], Any]) -> None:
-    if work not in DUE_WORK:
-        DUE_WORK.append(work)
-
-
-def run_due_work() -> None:
-    """Run each registered piece of due work; one that fails is logged and the rest go on."""
-    for work in list(DUE_WORK):
-        try:
-            work()
-        except Exception:
-            db.session.rollback()
-            log.exception("outbox worker: due work %s failed", getattr(work, "__name__", work))
-
-
-# --- the command ----------------------------------------------------------------------------
-
-
-@click.command("worker")
-@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.1),
-    default=5.0,
-    show_default=True,
-    help="Seconds to wait when nothing is due.",
-)
-@with_appcontext
-def worker_command(once: bool, interval: float) -> None:
-    """Send queued email (to MAIL_SERVER, or as .eml files when none is set)."""
-    # Flask-Mail gives smtplib no timeout; without one a hung mail server stalls the worker.
-    socket.setdefaulttimeout(float(current_app.config["MAIL_TIMEOUT"]))
-    target = current_app.config.get("MAIL_SERVER")
-    where = f"{target}:{current_app.config['MAIL_PORT']}" if target else str(outbox_dir())
-    if once:
-        run_due_work()
-        sent = send_due()
-        checkpoint_wal()
-        click.echo(f"Sent {sent} messages to {where}.")
-        return
-
-    stopping = False
-
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    click.echo(f"Outbox worker sending to {where}, every {interval:g} s when idle.")
-    batch_size = int(current_app.config["OUTBOX_BATCH_SIZE"])
-    while not stopping:
-        run_due_work()
-        try:
-            claimed, sent = send_batch(batch_size)
-        except sa.exc.SQLAlchemyError as err:  # the database away for a moment
-            db.session.rollback()
-            log.error("outbox worker: database error, retrying: %s", err)
-            claimed = 0
-        else:
-            if sent:
-                click.echo(f"Sent {sent} of {claimed} messages.")
-            checkpoint_wal()  # SQLite: here, not in a request (core/db.py)
-        if claimed < batch_size:
-            deadline = time.monotonic() + interval
-            while not stopping and time.monotonic() < deadline:
-                time.sleep(min(0.2, interval))
-    db.session.remove()

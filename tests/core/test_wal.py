@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 import core.db
-import core.outbox
+import core.worker
 from core.db import db, write_transaction
 from core.models import Organiser
 
@@ -78,13 +78,13 @@ def test_a_long_wal_is_checkpointed_after_the_writers_turn(make_app, sqlite_file
 def test_without_the_limit_only_the_worker_checkpoints(make_app, sqlite_file, monkeypatch):
     app = make_app(SQLITE_WAL_CHECKPOINT_PAGES=0)
     calls: list[str] = []
-    checkpoint = core.outbox.checkpoint_wal
+    checkpoint = core.worker.checkpoint_wal
 
     def watched() -> None:
         calls.append("checkpoint")
         checkpoint()
 
-    monkeypatch.setattr(core.outbox, "checkpoint_wal", watched)
+    monkeypatch.setattr(core.worker, "checkpoint_wal", watched)
     with app.app_context():
         _write(80)
         assert _wal_length(sqlite_file) > 32 + 60 * PAGE  # nothing copied it back

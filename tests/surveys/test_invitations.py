@@ -303,7 +303,7 @@ def test_two_workers_at_once_never_invite_or_remind_one_person_twice(app, smtp, 
 
 def test_the_worker_runs_the_invitations_as_its_due_work(smtp, make_event):
     from core.db import utcnow
-    from core.outbox import run_due_work
+    from core.worker import run_due_work
 
     event = make_event()
     who = _people(event, 1)[0]
