@@ -26,6 +26,7 @@ from events.queries import get_managed_event
 from participants import mailings
 from participants.forms import ConfirmForm, MailingForm
 from participants.labels import template_labels
+from participants.parsing import registration_ids
 
 bp = Blueprint("participants_mailings", __name__, url_prefix="/manage")
 bp.context_processor(template_labels)
@@ -47,10 +48,7 @@ def _chosen_ids() -> list[int]:
     """The chosen registrations (?id=12&id=15, or the hidden fields of the form): only
     numbers; anything else is left out (the service checks them against the event)."""
     source = request.form if request.method == "POST" else request.args
-    ids = [
-        int(v) for v in source.getlist("id") if v.isascii() and v.isdigit() and 0 < int(v) < 2**31
-    ]
-    return list(dict.fromkeys(ids))[: mailings.MAX_IDS]
+    return registration_ids(source.getlist("id"))[: mailings.MAX_IDS]
 
 
 def _languages(event: Event) -> list[str]:

@@ -33,6 +33,7 @@ from participants.forms import (
 )
 from participants.labels import template_labels
 from participants.models import REGISTRATION_STATUSES
+from participants.parsing import registration_ids
 
 manage_bp = Blueprint("participants_manage", __name__, url_prefix="/manage")
 manage_bp.context_processor(template_labels)
@@ -106,7 +107,7 @@ def registrations(slug: str) -> ResponseReturnValue:
 def _chosen_ids() -> list[int]:
     """The registration ids ticked in the list (`id`, repeated); what is not a number is
     left out."""
-    return sorted({int(v) for v in request.form.getlist("id") if v.isdigit() and len(v) < 12})
+    return sorted(registration_ids(request.form.getlist("id")))
 
 
 @manage_bp.route("/events/<slug>/registrations/bulk", methods=["POST"])

@@ -213,3 +213,11 @@ def parse_registration(event: Event, data: Mapping[str, Any], *, any_group: bool
         needs=person.needs,
         consent_future_invitations=consent,
     )
+
+
+def registration_ids(values: list[str]) -> list[int]:
+    """Registration ids as a form or a query sends them (`id`, repeated), in their first
+    order without repeats; what is not a plain number a database id can hold is left out
+    ("²" is a digit to str.isdigit() but not to int())."""
+    ids = [int(v) for v in values if v.isascii() and v.isdigit() and 0 < int(v) < 2**31]
+    return list(dict.fromkeys(ids))
