@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import events.models  # noqa: F401  (every table known to Alembic and create_all)
     import materials.demo  # noqa: F401  (listens to demo_events_created)
     import materials.models  # noqa: F401
+    import outreach.models  # noqa: F401
     import participants.models  # noqa: F401
     import participants.services  # noqa: F401  (listens to events' signals)
     import surveys.models  # noqa: F401

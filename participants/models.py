@@ -49,6 +49,12 @@ class Organisation(db.Model):
     # The kind as the organisation told it (participants/kinds.py ASKED_KINDS), asked once.
     kind: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Merged into another record of the same organisation: its registrations moved there, and
+    # a registration with this row's key finds the survivor. The row stays as the record.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
+    merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def reported_kind(self) -> str:
@@ -167,3 +173,38 @@ class Mailing(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
+
+
+PRINTOUT_KINDS = ("badges", "attendance_list")
+PRINTOUT_STATUSES = ("queued", "building", "ready", "failed")
+
+
+class Printout(db.Model):
+    """A PDF an organiser asked for (badges, the attendance list) that the worker builds, so a
+    large event's printout does not run into the web server's timeout; kept in the database,
+    which every app host shares, and offered for download when ready."""
+
+    __tablename__ = "printout"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('badges', 'attendance_list')", name="kind"),
+        sa.CheckConstraint("status IN ('queued', 'building', 'ready', 'failed')", name="status"),
+        sa.Index("ix_printout_due", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("event_session.id", ondelete="CASCADE")
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organiser.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    people: Mapped[int | None] = mapped_column()  # how many it lists, when built
+    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # the PDF
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a worker's lease
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
