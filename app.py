@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import charts, errors, guard, i18n, mail_render, security, statements, urls
+from core import charts, errors, guard, i18n, mail_render, page_cache, security, statements, urls
 from core.db import db, include_name, install_sqlite_recipe
 from core.extensions import babel, csrf, limiter, login_manager, mail, migrate
 from core.settings import load_config
@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     mail_render.init_app(app)
     errors.init_app(app)
+    page_cache.init_app(app)  # inside ProxyFix (security), which then sees requests first
     security.init_app(app)
     guard.init_app(app)
     urls.init_app(app)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_timezone_location, get_timezone_name
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
+from werkzeug.datastructures import LanguageAccept
 
 from core.catalogues import ensure_compiled
 
@@ -43,9 +46,13 @@ def select_locale() -> str:
         return asked
     if session.get("lang") in languages:
         return session["lang"]
-    return (
-        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    return preferred_language(request.accept_languages, current_app.config)
+
+
+def preferred_language(accepted: LanguageAccept, config: Mapping[str, Any]) -> str:
+    """The language Accept-Language asks for among ours, else the default; also the page
+    cache's choice for a visitor without a session (core/page_cache.py)."""
+    return accepted.best_match(config["LANGUAGES"]) or config["BABEL_DEFAULT_LOCALE"]
 
 
 def current_language() -> str:

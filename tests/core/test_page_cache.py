@@ -126,3 +126,79 @@ def test_a_missing_page_is_not_remembered(cached_client, make_event):
     draft = make_event(status="draft")
     assert client.get(f"/events/{draft.slug}").status_code == 404
     assert page_cache._pages == {}
+
+
+@pytest.fixture
+def flask_calls(app):
+    """How many requests reached Flask behind the page cache's middleware (VisitorPages)."""
+    middleware = app.wsgi_app
+    while not isinstance(middleware, page_cache.VisitorPages):
+        middleware = middleware.app  # ProxyFix, when TRUSTED_PROXIES is set
+    inner, calls = middleware.wsgi_app, []
+
+    def counted(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    middleware.wsgi_app = counted
+    yield calls
+    middleware.wsgi_app = inner
+
+
+def test_a_visitor_without_a_cookie_gets_the_whole_response_without_flask(
+    cached_client, make_event, organiser, flask_calls
+):
+    app, client = cached_client
+    event = make_event(capacity=2)
+    url = f"/events/{event.slug}"
+    first = client.get(url)
+    second = client.get(url)
+    assert len(flask_calls) == 1  # the second answer came from memory, before Flask
+    assert second.get_data() == first.get_data()
+    for header in ("Content-Type", "Content-Security-Policy", "X-Frame-Options", "Vary"):
+        assert second.headers.get(header) == first.headers.get(header), header
+    assert (
+        "Cache-Control" not in second.headers or "no-store" not in second.headers["Cache-Control"]
+    )
+
+    update_event(organiser, event, {"title": "Ändrad titel"})
+    assert "Ändrad titel" in page(client, url)  # the version changed: rendered again
+    register(event, person(1))
+    assert "1 plats kvar" in page(client, url)
+    assert len(flask_calls) == 3
+    head = client.head(url)
+    assert head.status_code == 200 and head.get_data() == b"" and len(flask_calls) == 3
+
+
+def test_each_language_a_browser_asks_for_is_remembered_apart(
+    cached_client, make_event, flask_calls
+):
+    app, client = cached_client
+    event = make_event()
+    url = f"/events/{event.slug}"
+    finnish = {"Accept-Language": "fi-FI,fi;q=0.9"}
+    assert 'lang="fi"' in client.get(url, headers=finnish).get_data(as_text=True)
+    assert 'lang="sv"' in page(client, url)
+    assert 'lang="fi"' in client.get(url, headers=finnish).get_data(as_text=True)
+    assert 'lang="sv"' in page(client, url)
+    assert len(flask_calls) == 2
+
+
+def test_a_visitor_with_a_session_goes_through_flask(cached_client, make_event, flask_calls):
+    app, client = cached_client
+    event = make_event()
+    url = f"/events/{event.slug}"
+    page(client, url)
+    assert 'lang="en"' in page(client, url + "?lang=en")  # remembered in the session cookie
+    assert 'lang="en"' in page(client, url)  # not the Swedish page the middleware holds
+    assert len(flask_calls) == 3
+
+
+def test_another_host_is_never_answered_from_memory(cached_client, make_event, flask_calls):
+    app, client = cached_client
+    event = make_event()
+    url = f"/events/{event.slug}"
+    page(client, url)
+    forged = client.get(url, headers={"Host": "evil.example"})
+    assert forged.status_code == 400
+    assert len(flask_calls) == 2
