@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 
 from core.db import db
-from events.calendar import CONTENT_TYPE, event_calendar, feed_calendar, feed_query
-from events.calendar_links import calendar_links
+from events.calendar import CONTENT_TYPE, EventLike, event_calendar, feed_calendar, feed_query
+from events.calendar_links import calendar_links, offers_calendar
 from events.labels import TARGET_GROUP_LABELS
 from events.models import LANGUAGES, TARGET_GROUPS
 from events.queries import get_public_event
@@ -18,11 +18,32 @@ from events.queries import get_public_event
 bp = Blueprint("calendar", __name__)
 
 
+def event_calendar_links(event: EventLike) -> dict[str, str] | None:
+    """The event page's "Add to Google Calendar" and "Add to Outlook" (templates/events/
+    _add_to_calendar.html): our own addresses, which send the visitor on to the calendar's
+    form (add_to). Percent-encoding the agenda into both forms' addresses cost the page more
+    than the rest of its rendering; now it is done for the one visitor who clicks. None once
+    the event has ended or is cancelled."""
+    if not offers_calendar(event):
+        return None
+    return {
+        service: url_for("calendar.add_to", slug=event.slug, service=service)
+        for service in ("google", "outlook")
+    }
+
+
 @bp.app_context_processor
 def _calendar_helpers() -> dict[str, Any]:
-    """calendar_links(event) for the event page's "Add to Google Calendar" and "Add to Outlook"
-    (templates/events/_add_to_calendar.html); None once the event has ended."""
-    return {"calendar_links": calendar_links}
+    return {"event_calendar_links": event_calendar_links}
+
+
+@bp.route("/events/<slug>/calendar/<any(google, outlook):service>")
+def add_to(slug: str, service: str) -> Response:
+    """To Google's or Outlook's form with the event filled in, in the visitor's language."""
+    links = calendar_links(get_public_event(slug))
+    if links is None:
+        abort(404)
+    return redirect(links[service], code=303)
 
 
 def _ics_response(body: bytes, filename: str) -> Response:

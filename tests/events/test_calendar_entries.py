@@ -88,14 +88,19 @@ def test_the_swedish_file_names_the_groups_in_swedish(client, make_event):
     assert "Leverantörer" in text and "supplier" not in text
 
 
-def _links(page: str) -> dict[str, dict[str, list[str]]]:
-    """The Google and Outlook links of a page, each as its decoded query."""
+def _links(page: str, client=None) -> dict[str, dict[str, list[str]]]:
+    """The Google and Outlook links of a page, each as its decoded query; with a client, the
+    page's own "add to" links are followed to where they send the visitor."""
     import html
     import re
 
     found = {}
     for href in re.findall(r'href="([^"]+)"', page):
         url = html.unescape(href)
+        if client is not None and re.search(r"/calendar/(google|outlook)$", url):
+            answer = client.get(url)
+            assert answer.status_code == 303
+            url = answer.headers["Location"]
         host = urlsplit(url).netloc
         if host in ("calendar.google.com", "outlook.live.com"):
             found[host] = parse_qs(urlsplit(url).query)
@@ -110,7 +115,7 @@ def test_the_event_page_offers_google_and_outlook(client, make_event):
     )
 
     page = client.get(f"/events/{event.slug}?lang=en").get_data(as_text=True)
-    links = _links(page)
+    links = _links(page, client)
 
     google, outlook = links["calendar.google.com"], links["outlook.live.com"]
     assert google["action"] == ["TEMPLATE"]
@@ -135,5 +140,7 @@ def test_a_past_event_offers_no_calendar_entry(client, make_event):
 
     page = client.get(f"/events/{event.slug}?lang=en").get_data(as_text=True)
 
-    assert _links(page) == {}
+    assert _links(page, client) == {}
     assert f"/events/{event.slug}.ics" not in page
+    assert "/calendar/google" not in page
+    assert client.get(f"/events/{event.slug}/calendar/google").status_code == 404
