@@ -51,9 +51,10 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Merged into another record of the same organisation: its registrations moved there, and
     # a registration with this row's key finds the survivor. The row stays as the record.
-    merged_into_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("organisation.id", ondelete="SET NULL"), index=True
-    )
+    # No foreign key: SQLite could add one only by copying the table, which the rows that
+    # point at organisations refuse; organisations are never deleted, and the merge service
+    # is the only writer.
+    merged_into_id: Mapped[int | None] = mapped_column(index=True)
     merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
