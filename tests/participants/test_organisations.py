@@ -226,3 +226,41 @@ def test_the_pages_need_a_sign_in(pair: dict[str, Any], client: Any) -> None:
     url = f"/manage/organisations/{pair['loser'].id}/merge/{pair['survivor'].id}"
     assert client.post(url).status_code in (302, 401)
     assert db.session.get(Organisation, pair["loser"].id).merged_into_id is None
+
+
+def test_crossing_merges_at_once_one_wins(app: Any, make_event: Any) -> None:
+    """A into B and B into A at the same moment, in two threads with their own sessions: one
+    merge is done, the other refused; never both (which would leave each merged into the
+    other) and never an error."""
+    import threading
+
+    first = make_event(title="Första")
+    a, b = org("Järfälla kommun"), org("Järfälla Kommun AB")
+    registration(first, a, "a@jarfalla.se")
+    registration(first, b, "b@jarfalla.se")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def merge(loser: int, survivor: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                organisations.merge_organisations(loser, survivor)
+                outcomes.append("merged")
+            except organisations.CannotMerge:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=merge, args=pair) for pair in ((a.id, b.id), (b.id, a.id))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["merged", "refused"]
+    db.session.expire_all()
+    merged = [o for o in (db.session.get(Organisation, a.id), db.session.get(Organisation, b.id))
+              if o.merged_into_id is not None]  # fmt: skip
+    assert len(merged) == 1
+    survivor = merged[0].merged_into_id
+    assert set(db.session.scalars(sa.select(Registration.organisation_id))) == {survivor}
