@@ -61,9 +61,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import materials.demo  # noqa: F401  (listens to demo_events_created)
     import materials.models  # noqa: F401
     import outreach.models  # noqa: F401
+    import outreach.reach  # noqa: F401  (listens to organisations_merged)
     import participants.models  # noqa: F401
     import participants.services  # noqa: F401  (listens to events' signals)
     import surveys.models  # noqa: F401
+    import surveys.organisations  # noqa: F401  (listens to organisations_merged)
     from core.cli import register_commands
     from core.outbox_views import bp as outbox_bp
     from core.views import bp as core_bp
@@ -78,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participants.checkin_views import checkin_bp as participants_checkin
     from participants.mailing_views import bp as participants_mailings
     from participants.manage_views import manage_bp as participants_manage
+    from participants.organisation_views import bp as organisation_pages
     from participants.print_views import bp as participants_print
     from participants.registration_views import bp as registration_pages
     from participants.views import bp as participants_bp
@@ -94,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(participants_checkin)
     app.register_blueprint(registration_pages)
     app.register_blueprint(participants_print)
+    app.register_blueprint(organisation_pages)
     from surveys.api import bp as surveys_api
     from surveys.impact_api import bp as impact_api
     from surveys.impact_views import bp as impact_pages

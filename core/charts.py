@@ -96,6 +96,7 @@ EXTRA_CSS = """
   .mp-chart-figure { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr);
                      gap: 2rem; align-items: start; }
 }
+.mp-charts-stacked .mp-chart-figure { display: block; }
 """
 
 

@@ -25,6 +25,7 @@ from core.errors import ValidationError
 from events.models import TARGET_GROUPS, Event
 from participants import emails
 from participants.models import Organisation, Registration
+from participants.organisations import organisation_id_for_key
 from participants.parsing import PersonDetails, parse_details
 from participants.seats import (
     apply,
@@ -48,7 +49,7 @@ def _organisation_id(details: PersonDetails) -> int:
     """The organisation's row by key, as at registration: found, or inserted in a short
     transaction of its own (another request may insert it first)."""
     key = _organisation_key(details)
-    found = db.session.scalar(sa.select(Organisation.id).where(Organisation.key == key))
+    found = organisation_id_for_key(key)  # a merged record leads to its survivor
     if found is not None:
         return found
     with write_transaction():
@@ -63,7 +64,7 @@ def _organisation_id(details: PersonDetails) -> int:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            return db.session.scalar(sa.select(Organisation.id).where(Organisation.key == key))
+            return organisation_id_for_key(key)
         return organisation.id
 
 

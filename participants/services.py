@@ -37,6 +37,7 @@ from participants.models import (
     Registration,
     registration_session,
 )
+from participants.organisations import LIVE_ID, organisation_id_for_key
 from participants.parsing import RegistrationInput, parse_registration, parse_sessions
 from participants.queries import active_registrations, audience_counts
 from participants.seats import (
@@ -85,7 +86,7 @@ def _add_organisation(data: RegistrationInput) -> int:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            return db.session.scalar(sa.select(Organisation.id).where(Organisation.key == key))
+            return organisation_id_for_key(key)
         return organisation.id
 
 
@@ -103,7 +104,8 @@ def _active_registration(event_id: int, email: str) -> Registration | None:
 
 _registration = Registration.__table__
 _BEFORE_THE_LOCK = sa.select(
-    sa.select(Organisation.__table__.c.id)
+    # a merged record's key leads to its survivor (participants.organisations)
+    sa.select(LIVE_ID)
     .where(Organisation.__table__.c.key == sa.bindparam("p_key"))
     .scalar_subquery(),
     sa.select(_registration.c.id)

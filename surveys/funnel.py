@@ -18,6 +18,7 @@ from core.db import db
 from events.models import Event
 from materials.models import MaterialDownload
 from participants.models import Organisation, Registration
+from participants.organisations import kind_of
 from surveys import indicators
 from surveys.models import (
     Survey,
@@ -50,25 +51,6 @@ def month_of(column: Any) -> sa.ColumnElement[str]:
     if db.engine.dialect.name == "postgresql":
         return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
     return sa.func.strftime("%Y-%m", column)
-
-
-def kind_of(org: Any = Organisation) -> sa.ColumnElement[str]:
-    """participants.kinds.organisationkind_of() in SQL."""
-    first = sa.func.substr(org.org_number, 1, 1)
-    return sa.case(
-        (org.kind.is_not(None), org.kind),
-        (
-            sa.and_(org.country == "SE", org.org_number.is_not(None)),
-            sa.case(
-                (first == "2", "public_body"),
-                (first == "5", "company"),
-                (first.in_(("7", "8")), "association"),
-                (first == "9", "partnership"),
-                else_="unknown",
-            ),
-        ),
-        else_="unknown",
-    )
 
 
 def _yes_options(anonymous: bool) -> sa.Subquery:

@@ -3,7 +3,7 @@ into the document); surveys/impact_api.py builds the answer from surveys.impact.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field
 
@@ -83,9 +83,49 @@ class ReachRow(Output):
     first_contact: date | None
 
 
+class ReachMonth(Output):
+    month: str = Field(description="YYYY-MM, of the events' start (UTC).")
+    total: int = Field(description="Distinct organisations that had taken part by its end.")
+    by_kind: dict[str, int] = Field(description="The same, by kind of organisation.")
+    by_country: dict[str, int] = Field(description="The same, by country (SE, FI, other).")
+
+
+class BodyCount(Output):
+    total: int = Field(description="On the reference list: 290 municipalities, 21 regions.")
+    took_part: int
+
+
+class PublicBody(Output):
+    kind: str = Field(description="municipality or region")
+    code: str = Field(description="Kommunkod (4 digits) or county code (2 digits).")
+    name: str
+    org_number: str | None
+    county: str
+    invited_at: datetime | None = Field(
+        description="The latest invitation by a campaign to an organisation that matches it."
+    )
+
+
+class SwedenReach(Output):
+    municipalities: BodyCount
+    regions: BodyCount
+    not_reached_invited: list[PublicBody] = Field(
+        description="Not yet taken part but invited by a campaign: the next campaign's "
+        "worklist (all not reached: /manage/impact/worklist.csv)."
+    )
+
+
 class Reach(Output):
-    by_country_and_kind: list[ReachRow]
+    by_country_and_kind: list[ReachRow] = Field(
+        description="Organisations with a confirmed place, whether or not anyone came."
+    )
     new_by_month: dict[str, int] = Field(description="Organisations by month of first event.")
+    took_part_by_month: list[ReachMonth] = Field(
+        description="Took part: at least one person from the organisation attended (was "
+        "checked in with a confirmed place). Cumulative, every month from the first to the "
+        "last with an event."
+    )
+    sweden: SwedenReach
 
 
 class ImpactReport(Output):

@@ -19,6 +19,7 @@ from core.pages import current_organiser, download
 from core.spreadsheets import parse_separator, to_csv
 from events.labels import TARGET_GROUP_LABELS
 from events.models import Event
+from outreach.reach import ReachOverTime, SwedenReach, reach_over_time, sweden_reach
 from participants.kinds import KIND_LABELS
 from surveys.funnel import STAGES
 from surveys.impact import (
@@ -59,7 +60,7 @@ def _filters() -> tuple[ImpactFilters, dict[str, str]]:
     errors: dict[str, str] = {}
     ids = []
     for value in request.args.getlist("event"):
-        if value.isdigit() and len(value) < 10:
+        if value.isascii() and value.isdigit() and len(value) < 10:  # not "²"
             ids.append(int(value))
     date_from = date_to = None
     try:
@@ -125,12 +126,64 @@ def national_chart(report: Report) -> Chart:
     )
 
 
+COUNTRY_LABELS = {"SE": _l("Sweden"), "FI": _l("Finland"), "other": _l("Other countries")}
+BODY_KIND_LABELS = {"municipality": _l("Municipality"), "region": _l("Region")}
+
+
+def reach_charts(reach: ReachOverTime) -> list[Chart]:
+    """Cumulative organisations that took part, by kind and by country: each a line a series."""
+    if not reach.months:
+        return []
+    last = reach.total[-1]
+    return [
+        Chart(
+            id="reach-kind",
+            title=_("Organisations that took part, by kind, over time"),
+            description=_(
+                "Distinct organisations that had taken part by the end of each month, by kind "
+                "of organisation: %(num)s by %(month)s.",
+                num=last,
+                month=reach.months[-1],
+            ),
+            kind="line",
+            labels=reach.months,
+            series=[Series(str(KIND_LABELS[k]), v) for k, v in reach.by_kind.items()],
+            label_heading=_("Month"),
+        ),
+        Chart(
+            id="reach-country",
+            title=_("Organisations that took part, by country, over time"),
+            description=_(
+                "Distinct organisations that had taken part by the end of each month, by "
+                "country: %(num)s by %(month)s.",
+                num=last,
+                month=reach.months[-1],
+            ),
+            kind="line",
+            labels=reach.months,
+            series=[Series(str(COUNTRY_LABELS[c]), v) for c, v in reach.by_country.items()],
+            label_heading=_("Month"),
+        ),
+    ]
+
+
+def _reach_scopes(filters: ImpactFilters) -> tuple[sa.Select, sa.Select]:
+    """The events whose attendance counts (the report's filters) and the events whose
+    campaigns count as invitations (every event the organiser manages: campaigns invite to
+    upcoming events, which a period of past events leaves out)."""
+    organiser = current_organiser()
+    return events_in_scope(organiser, filters), events_in_scope(organiser, ImpactFilters())
+
+
 @bp.route("/impact")
 @login_required
 def report() -> ResponseReturnValue:
     organiser = current_organiser()
     filters, errors = _filters()
     result = impact_report(organiser, ImpactFilters(filters.events) if errors else filters)
+    scope, campaign_scope = _reach_scopes(ImpactFilters(filters.events) if errors else filters)
+    reach = reach_over_time(scope)
+    sweden = sweden_reach(scope, campaign_scope)
     choices = db.session.execute(
         sa.select(Event.id, Event.title, Event.starts_at)
         .where(Event.id.in_(events_in_scope(organiser, ImpactFilters())))
@@ -150,6 +203,9 @@ def report() -> ResponseReturnValue:
         label=labeller(result),
         kind_labels=KIND_LABELS,
         args=request.args,
+        reach_charts=reach_charts(reach),
+        sweden=sweden,
+        body_kind_labels=BODY_KIND_LABELS,
     ), 422 if errors else 200
 
 
@@ -175,3 +231,60 @@ def report_csv() -> ResponseReturnValue:
             )
     sep = parse_separator(request.args.get("sep"))
     return download(to_csv(headers, table, sep), "impact.csv", "text/csv")
+
+
+def _worklist_rows(sweden: SwedenReach, invited_only: bool) -> list[list]:
+    return [
+        [
+            row.body.name,
+            str(BODY_KIND_LABELS[row.body.kind]),
+            row.body.code,
+            row.body.org_number or "",
+            row.body.county,
+            row.invited_at.date().isoformat() if row.invited_at else "",
+        ]
+        for row in sweden.worklist
+        if row.invited_at or not invited_only
+    ]
+
+
+def _worklist() -> tuple[SwedenReach, bool, dict[str, str]]:
+    filters, errors = _filters()
+    scope, campaign_scope = _reach_scopes(ImpactFilters(filters.events) if errors else filters)
+    return sweden_reach(scope, campaign_scope), request.args.get("invited") == "1", errors
+
+
+WORKLIST_HEADS = (
+    _l("Name"), _l("Kind"), _l("Code"), _l("Organisation number"), _l("County"),
+    _l("Invited by a campaign"),
+)  # fmt: skip
+
+
+@bp.route("/impact/worklist")
+@login_required
+def worklist() -> ResponseReturnValue:
+    """Sweden's municipalities and regions that have not yet taken part in an event of the
+    report's scope, those already invited by a campaign marked with the date; ?invited=1
+    shows only those."""
+    sweden, invited_only, errors = _worklist()
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "invited"}
+    return render_template(
+        "surveys/impact_worklist.html",
+        sweden=sweden,
+        rows=_worklist_rows(sweden, invited_only),
+        heads=[str(h) for h in WORKLIST_HEADS],
+        invited_only=invited_only,
+        errors=errors,
+        args=args,
+    ), 422 if errors else 200
+
+
+@bp.route("/impact/worklist.csv")
+@login_required
+def worklist_csv() -> ResponseReturnValue:
+    sweden, invited_only, _errors = _worklist()
+    sep = parse_separator(request.args.get("sep"))
+    table = _worklist_rows(sweden, invited_only)
+    return download(
+        to_csv([str(h) for h in WORKLIST_HEADS], table, sep), "worklist.csv", "text/csv"
+    )
