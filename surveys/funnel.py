@@ -16,14 +16,12 @@ import sqlalchemy as sa
 
 from core.db import db
 from events.models import Event
-from materials.models import MaterialDownload
 from participants.models import Organisation, Registration
 from surveys import indicators
 from surveys.models import (
+    RegistrationStage,
     Survey,
     SurveyAnswer,
-    SurveyAnswered,
-    SurveyInvitation,
     SurveyOption,
     SurveyQuestion,
     SurveyResponse,
@@ -31,6 +29,10 @@ from surveys.models import (
 
 STAGES = ("registered", "attended", "downloaded", "invited", "answered", "adopted")
 DIMENSIONS = ("target_group", "event", "kind", "country", "month")
+# An address has one active registration per event (uq_registration_active_email), so within
+# one event nobody is counted twice: its funnel needs no fold by person.
+ONE_ROW_PER_PERSON = ("event",)
+FOLD_WORK_MEM = "64MB"
 
 
 @dataclass
@@ -111,31 +113,9 @@ def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
 def _people(scope: sa.Select) -> sa.CTE:
     """One row per confirmed registration in scope, with its dimensions and its stage flags
     (0 or 1), made once per report (MATERIALIZED: SQLite and PostgreSQL compute it once for
-    every grouping that reads it). The flags come from joins to one grouped row per
-    registration, not from a subquery per registration."""
-    downloads = (
-        sa.select(MaterialDownload.registration_id.label("registration"))
-        .distinct()
-        .subquery("downloads")
-    )
-    adopted = (
-        _yes_answers(anonymous=False)
-        .with_only_columns(SurveyResponse.invitation_id.label("invitation"))
-        .distinct()
-        .subquery("adopted")
-    )
-    surveyed = (
-        sa.select(
-            SurveyInvitation.registration_id.label("registration"),
-            sa.func.max(_flag(SurveyAnswered.invitation_id.is_not(None))).label("answered"),
-            sa.func.max(_flag(adopted.c.invitation.is_not(None))).label("adopted"),
-        )
-        .outerjoin(SurveyAnswered, SurveyAnswered.invitation_id == SurveyInvitation.id)
-        .outerjoin(adopted, adopted.c.invitation == SurveyInvitation.id)
-        .where(SurveyInvitation.registration_id.is_not(None))
-        .group_by(SurveyInvitation.registration_id)
-        .subquery("surveyed")
-    )
+    every grouping that reads it). The flags after attending are the kept ones
+    (surveys/stages.py): no row, none reached."""
+    stage = RegistrationStage
     return (
         sa.select(
             Registration.email.label("person"),
@@ -146,15 +126,11 @@ def _people(scope: sa.Select) -> sa.CTE:
             Organisation.country.label("country"),
             month_of(Event.starts_at).label("month"),
             _flag(Registration.attended_at.is_not(None)).label("attended"),
-            _flag(downloads.c.registration.is_not(None)).label("downloaded"),
-            _flag(surveyed.c.registration.is_not(None)).label("invited"),
-            sa.func.coalesce(surveyed.c.answered, 0).label("answered"),
-            sa.func.coalesce(surveyed.c.adopted, 0).label("adopted"),
+            *[_flag(stage.__table__.c[flag].is_(True)).label(flag) for flag in STAGES[2:]],
         )
         .join(Event, Event.id == Registration.event_id)
         .join(Organisation, Organisation.id == Registration.organisation_id)
-        .outerjoin(downloads, downloads.c.registration == Registration.id)
-        .outerjoin(surveyed, surveyed.c.registration == Registration.id)
+        .outerjoin(stage, stage.registration_id == Registration.id)
         .where(Registration.status == "confirmed", Registration.event_id.in_(scope))
         .cte("people")
         .prefix_with("MATERIALIZED")
@@ -162,11 +138,16 @@ def _people(scope: sa.Select) -> sa.CTE:
 
 
 def all_funnels(scope: sa.Select) -> dict[tuple[str, str | None], Funnel]:
-    """Every funnel of the report in one statement: people in all and by each dimension, and
-    organisations in all; keyed (grouping, value). Each grouping first folds the rows to one
-    per (value, person) with the stages it reached, then counts and sums those: a sort per
-    grouping instead of a distinct count per stage."""
+    """Every funnel of the report in one statement (on PostgreSQL after one that gives it
+    memory): people in all and by each dimension, and organisations in all; keyed (grouping,
+    value). Each grouping first folds the rows to one per (value, person) with the stages it
+    reached, then counts and sums those (a sort or hash per grouping instead of a distinct
+    count per stage); the event's rows need no fold (ONE_ROW_PER_PERSON)."""
     people = _people(scope)
+    if db.engine.dialect.name == "postgresql":
+        # The folds hash 100,000 rows each: in 4 MB (the default) they spill to disk in
+        # batches; for this transaction only, room to do them in memory.
+        db.session.execute(sa.text(f"SET LOCAL work_mem = '{FOLD_WORK_MEM}'"))
     parts = []
     for who, grouping in [("person", None), ("organisation", None)] + [
         ("person", d) for d in DIMENSIONS
@@ -174,19 +155,24 @@ def all_funnels(scope: sa.Select) -> dict[tuple[str, str | None], Funnel]:
         value = (people.c[grouping] if grouping else sa.cast(sa.null(), sa.String(300))).label(
             "value"
         )
-        keys = [value, people.c[who]] if grouping else [people.c[who]]
-        folded = (
-            sa.select(value, *[sa.func.max(people.c[stage]).label(stage) for stage in STAGES[1:]])
-            .group_by(*keys)
-            .subquery()
-        )
+        if grouping in ONE_ROW_PER_PERSON:
+            rows = people  # nothing to fold: counted directly, without a sort by person
+        else:
+            keys = [value, people.c[who]] if grouping else [people.c[who]]
+            rows = (
+                sa.select(
+                    value, *[sa.func.max(people.c[stage]).label(stage) for stage in STAGES[1:]]
+                )
+                .group_by(*keys)
+                .subquery()
+            )
         parts.append(
             sa.select(
                 sa.literal(f"{who}:{grouping or ''}").label("grouping"),
-                folded.c.value,
+                rows.c[value.name if rows is not people else grouping].label("value"),
                 sa.func.count().label("registered"),
-                *[sa.func.sum(folded.c[stage]).label(stage) for stage in STAGES[1:]],
-            ).group_by(folded.c.value)
+                *[sa.func.sum(rows.c[stage]).label(stage) for stage in STAGES[1:]],
+            ).group_by(rows.c[value.name if rows is not people else grouping])
         )
     return {
         (row.grouping, row.value): funnel_of(row)
