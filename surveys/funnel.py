@@ -26,6 +26,7 @@ from surveys.models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from surveys.results import too_few
 
 STAGES = ("registered", "attended", "downloaded", "invited", "answered", "adopted")
 DIMENSIONS = ("target_group", "event", "kind", "country", "month")
@@ -42,9 +43,10 @@ class Funnel:
     downloaded: int = 0
     invited: int = 0
     answered: int = 0
-    adopted: int = 0
+    adopted: int | None = 0  # None: withheld, see add_anonymous
+    suppressed: bool = False  # the adopted figure is withheld
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, int | None]:
         return {stage: getattr(self, stage) for stage in STAGES}
 
 
@@ -73,37 +75,33 @@ def kind_of(org: Any = Organisation) -> sa.ColumnElement[str]:
     )
 
 
-def _yes_options(anonymous: bool) -> sa.Subquery:
-    """The options (id, question) that answer yes to the adoption question, in anonymous or in
-    named surveys: a few rows, from which the answers are read by the (question, option)
-    index rather than joining every answer to its question and option."""
-    return (
-        sa.select(SurveyOption.id, SurveyOption.question_id)
+def _anonymous_adoption_answers() -> tuple[sa.Select, sa.Subquery]:
+    """SELECT … FROM the options of the adoption question in anonymous surveys (a few rows,
+    each with whether it means yes) JOIN their answers (by the (question, option) index)
+    JOIN the responses; and the options, for their yes column."""
+    options = (
+        sa.select(
+            SurveyOption.id,
+            SurveyOption.question_id,
+            (SurveyOption.code == indicators.ADOPTED).label("yes"),
+        )
         .join(SurveyQuestion, SurveyQuestion.id == SurveyOption.question_id)
         .join(Survey, Survey.id == SurveyQuestion.survey_id)
-        .where(
-            Survey.anonymous.is_(anonymous),
-            SurveyQuestion.code == indicators.USED,
-            SurveyOption.code == indicators.ADOPTED,
-        )
-        .subquery("yes")
+        .where(Survey.anonymous.is_(True), SurveyQuestion.code == indicators.USED)
+        .subquery("options")
     )
-
-
-def _yes_answers(anonymous: bool) -> sa.Select:
-    """SELECT … FROM the yes options JOIN their answers JOIN the responses."""
-    yes = _yes_options(anonymous)
     return (
-        sa.select(SurveyResponse.id)
-        .select_from(yes)
+        sa.select(options.c.yes)
+        .select_from(options)
         .join(
             SurveyAnswer,
             sa.and_(
-                SurveyAnswer.question_id == yes.c.question_id, SurveyAnswer.option_id == yes.c.id
+                SurveyAnswer.question_id == options.c.question_id,
+                SurveyAnswer.option_id == options.c.id,
             ),
         )
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-    )
+    ), options
 
 
 def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -180,8 +178,17 @@ def all_funnels(scope: sa.Select) -> dict[tuple[str, str | None], Funnel]:
     }
 
 
-def anonymous_yes(scope: sa.Select) -> dict[str, dict[str | None, int]]:
-    """Yes answers of anonymous surveys (by response), by each dimension; one statement,
+@dataclass
+class Anonymous:
+    """A group's responses to the adoption question in anonymous surveys, and its yes ones."""
+
+    answered: int = 0
+    yes: int = 0
+
+
+def anonymous_yes(scope: sa.Select) -> dict[str, dict[str | None, Anonymous]]:
+    """The anonymous surveys' answers to the adoption question (by response: how many
+    answered it, how many yes), by each dimension and in all ("total"); one statement,
     grouped by all of them at once and rolled up here (a few hundred rows at most)."""
     columns = {
         "target_group": SurveyResponse.target_group,
@@ -190,21 +197,37 @@ def anonymous_yes(scope: sa.Select) -> dict[str, dict[str | None, int]]:
         "country": SurveyResponse.country,
         "month": month_of(Event.starts_at),
     }
+    answers, options = _anonymous_adoption_answers()
     query = (
-        _yes_answers(anonymous=True)
-        .with_only_columns(*columns.values(), sa.func.count(sa.distinct(SurveyResponse.id)))
+        answers.with_only_columns(
+            *columns.values(),
+            sa.func.count(sa.distinct(SurveyResponse.id)),
+            sa.func.count(sa.distinct(sa.case((options.c.yes, SurveyResponse.id)))),
+        )
         .join(Event, Event.id == SurveyResponse.event_id)
         .where(SurveyResponse.event_id.in_(scope))
         .group_by(*columns.values())
     )
-    by: dict[str, dict[str | None, int]] = {dimension: {} for dimension in DIMENSIONS}
-    by["total"] = {None: 0}
+    by: dict[str, dict[str | None, Anonymous]] = {dimension: {} for dimension in DIMENSIONS}
+    by["total"] = {None: Anonymous()}
     for row in db.session.execute(query):
-        count = int(row[-1])
-        by["total"][None] += count
-        for dimension, value in zip(DIMENSIONS, row[:-1], strict=True):
-            by[dimension][value] = by[dimension].get(value, 0) + count
+        answered, yes = int(row[-2]), int(row[-1])
+        for dimension, value in [("total", None), *zip(DIMENSIONS, row[:-2], strict=True)]:
+            group = by[dimension].setdefault(value, Anonymous())
+            group.answered += answered
+            group.yes += yes
     return by
+
+
+def add_anonymous(funnel: Funnel, anonymous: Anonymous) -> None:
+    """Add a group's anonymous yes answers to its adopted people; when fewer than MIN_GROUP
+    anonymous responses stand behind them, the figure is withheld (surveys.results' rule for
+    small numbers: a small group can point at a person)."""
+    if anonymous.answered and too_few(anonymous.answered):
+        funnel.adopted = None
+        funnel.suppressed = True
+    elif funnel.adopted is not None:
+        funnel.adopted += anonymous.yes
 
 
 def funnel_of(row: Any, extra_adopted: int = 0) -> Funnel:
