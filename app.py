@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import participants.services  # noqa: F401  (listens to events' signals)
     import surveys.models  # noqa: F401
     import surveys.organisations  # noqa: F401  (listens to organisations_merged)
+    import surveys.stages  # noqa: F401  (keeps the registrations' stages as rows are flushed)
     from core.cli import register_commands
     from core.outbox_views import bp as outbox_bp
     from core.views import bp as core_bp

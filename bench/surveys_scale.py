@@ -189,9 +189,11 @@ def seed(url: str) -> tuple[Any, int]:
     _insert(SurveyResponse, responses)
     _insert(SurveyAnswer, answers)
     db.session.commit()
+    from surveys import stages
     from surveys.totals import rebuild
 
-    rebuild()  # the answers were written directly: the kept sums are made from them
+    rebuild()  # the answers were written directly: the kept sums and stages are made from them
+    stages.rebuild()
     print(
         f"  {len(invitations):,} invitations, {len(responses):,} responses, {len(answers):,} "
         f"answers: {time.monotonic() - started:.1f}s",

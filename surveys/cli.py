@@ -1,22 +1,30 @@
-"""flask surveys totals [--fix]: the kept sums of numeric answers recounted from the answers."""
+"""flask surveys totals [--fix]: what the impact report keeps (the sums of numeric answers,
+the registrations' stages) recounted from the rows they come from."""
 
 import click
 
+from surveys import stages
 from surveys.totals import rebuild, recount
+
+
+def _named(flags: tuple[bool, ...]) -> str:
+    return ", ".join(f for f, on in zip(stages.FLAGS, flags, strict=True) if on) or "none"
 
 
 @click.group("surveys")
 def surveys_command() -> None:
-    """Surveys: the kept sums the impact report reads."""
+    """Surveys: the kept sums and stages the impact report reads."""
 
 
 @surveys_command.command("totals")
-@click.option("--fix", is_flag=True, help="Replace the kept sums by the recount.")
+@click.option("--fix", is_flag=True, help="Replace the kept sums and stages by the recount.")
 def totals_command(fix: bool) -> None:
-    """Recount the numeric answers per question, event and kind of organisation and name each
-    kept sum that differs. Exits with 1 when any did (also with --fix, which then mends them)."""
+    """Recount the numeric answers per question, event and kind of organisation, and the
+    stages of each registration (downloaded, invited, answered, adopted), and name each kept
+    one that differs. Exits with 1 when any did (also with --fix, which then mends them)."""
     differences = recount()
-    if not differences:
+    wrong_stages = stages.recount()
+    if not differences and not wrong_stages:
         click.echo("Every kept sum equals the recount.")
         return
     for d in differences:
@@ -25,7 +33,16 @@ def totals_command(fix: bool) -> None:
             f"{d.kept[0]} answers summing {d.kept[1]}, "
             f"counted {d.counted[0]} summing {d.counted[1]}"
         )
+    for s in wrong_stages:
+        click.echo(
+            f"registration {s.registration_id}: kept {_named(s.kept)}, counted {_named(s.counted)}"
+        )
     if fix:
         rebuild()
-    click.echo(f"{'Corrected' if fix else 'Found'} {len(differences)} wrong sums.")
+        stages.rebuild()
+    done = "Corrected" if fix else "Found"
+    if differences:
+        click.echo(f"{done} {len(differences)} wrong sums.")
+    if wrong_stages:
+        click.echo(f"{done} {len(wrong_stages)} registrations with wrong stages.")
     click.get_current_context().exit(1)

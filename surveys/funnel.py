@@ -16,22 +16,25 @@ import sqlalchemy as sa
 
 from core.db import db
 from events.models import Event
-from materials.models import MaterialDownload
 from participants.models import Organisation, Registration
 from participants.organisations import kind_of
 from surveys import indicators
 from surveys.models import (
+    RegistrationStage,
     Survey,
     SurveyAnswer,
-    SurveyAnswered,
-    SurveyInvitation,
     SurveyOption,
     SurveyQuestion,
     SurveyResponse,
 )
+from surveys.results import too_few
 
 STAGES = ("registered", "attended", "downloaded", "invited", "answered", "adopted")
 DIMENSIONS = ("target_group", "event", "kind", "country", "month")
+# An address has one active registration per event (uq_registration_active_email), so within
+# one event nobody is counted twice: its funnel needs no fold by person.
+ONE_ROW_PER_PERSON = ("event",)
+FOLD_WORK_MEM = "64MB"
 
 
 @dataclass
@@ -41,9 +44,10 @@ class Funnel:
     downloaded: int = 0
     invited: int = 0
     answered: int = 0
-    adopted: int = 0
+    adopted: int | None = 0  # None: withheld, see add_anonymous
+    suppressed: bool = False  # the adopted figure is withheld
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, int | None]:
         return {stage: getattr(self, stage) for stage in STAGES}
 
 
@@ -53,37 +57,33 @@ def month_of(column: Any) -> sa.ColumnElement[str]:
     return sa.func.strftime("%Y-%m", column)
 
 
-def _yes_options(anonymous: bool) -> sa.Subquery:
-    """The options (id, question) that answer yes to the adoption question, in anonymous or in
-    named surveys: a few rows, from which the answers are read by the (question, option)
-    index rather than joining every answer to its question and option."""
-    return (
-        sa.select(SurveyOption.id, SurveyOption.question_id)
+def _anonymous_adoption_answers() -> tuple[sa.Select, sa.Subquery]:
+    """SELECT … FROM the options of the adoption question in anonymous surveys (a few rows,
+    each with whether it means yes) JOIN their answers (by the (question, option) index)
+    JOIN the responses; and the options, for their yes column."""
+    options = (
+        sa.select(
+            SurveyOption.id,
+            SurveyOption.question_id,
+            (SurveyOption.code == indicators.ADOPTED).label("yes"),
+        )
         .join(SurveyQuestion, SurveyQuestion.id == SurveyOption.question_id)
         .join(Survey, Survey.id == SurveyQuestion.survey_id)
-        .where(
-            Survey.anonymous.is_(anonymous),
-            SurveyQuestion.code == indicators.USED,
-            SurveyOption.code == indicators.ADOPTED,
-        )
-        .subquery("yes")
+        .where(Survey.anonymous.is_(True), SurveyQuestion.code == indicators.USED)
+        .subquery("options")
     )
-
-
-def _yes_answers(anonymous: bool) -> sa.Select:
-    """SELECT … FROM the yes options JOIN their answers JOIN the responses."""
-    yes = _yes_options(anonymous)
     return (
-        sa.select(SurveyResponse.id)
-        .select_from(yes)
+        sa.select(options.c.yes)
+        .select_from(options)
         .join(
             SurveyAnswer,
             sa.and_(
-                SurveyAnswer.question_id == yes.c.question_id, SurveyAnswer.option_id == yes.c.id
+                SurveyAnswer.question_id == options.c.question_id,
+                SurveyAnswer.option_id == options.c.id,
             ),
         )
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-    )
+    ), options
 
 
 def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -93,31 +93,9 @@ def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
 def _people(scope: sa.Select) -> sa.CTE:
     """One row per confirmed registration in scope, with its dimensions and its stage flags
     (0 or 1), made once per report (MATERIALIZED: SQLite and PostgreSQL compute it once for
-    every grouping that reads it). The flags come from joins to one grouped row per
-    registration, not from a subquery per registration."""
-    downloads = (
-        sa.select(MaterialDownload.registration_id.label("registration"))
-        .distinct()
-        .subquery("downloads")
-    )
-    adopted = (
-        _yes_answers(anonymous=False)
-        .with_only_columns(SurveyResponse.invitation_id.label("invitation"))
-        .distinct()
-        .subquery("adopted")
-    )
-    surveyed = (
-        sa.select(
-            SurveyInvitation.registration_id.label("registration"),
-            sa.func.max(_flag(SurveyAnswered.invitation_id.is_not(None))).label("answered"),
-            sa.func.max(_flag(adopted.c.invitation.is_not(None))).label("adopted"),
-        )
-        .outerjoin(SurveyAnswered, SurveyAnswered.invitation_id == SurveyInvitation.id)
-        .outerjoin(adopted, adopted.c.invitation == SurveyInvitation.id)
-        .where(SurveyInvitation.registration_id.is_not(None))
-        .group_by(SurveyInvitation.registration_id)
-        .subquery("surveyed")
-    )
+    every grouping that reads it). The flags after attending are the kept ones
+    (surveys/stages.py): no row, none reached."""
+    stage = RegistrationStage
     return (
         sa.select(
             Registration.email.label("person"),
@@ -128,15 +106,11 @@ def _people(scope: sa.Select) -> sa.CTE:
             Organisation.country.label("country"),
             month_of(Event.starts_at).label("month"),
             _flag(Registration.attended_at.is_not(None)).label("attended"),
-            _flag(downloads.c.registration.is_not(None)).label("downloaded"),
-            _flag(surveyed.c.registration.is_not(None)).label("invited"),
-            sa.func.coalesce(surveyed.c.answered, 0).label("answered"),
-            sa.func.coalesce(surveyed.c.adopted, 0).label("adopted"),
+            *[_flag(stage.__table__.c[flag].is_(True)).label(flag) for flag in STAGES[2:]],
         )
         .join(Event, Event.id == Registration.event_id)
         .join(Organisation, Organisation.id == Registration.organisation_id)
-        .outerjoin(downloads, downloads.c.registration == Registration.id)
-        .outerjoin(surveyed, surveyed.c.registration == Registration.id)
+        .outerjoin(stage, stage.registration_id == Registration.id)
         .where(Registration.status == "confirmed", Registration.event_id.in_(scope))
         .cte("people")
         .prefix_with("MATERIALIZED")
@@ -144,11 +118,16 @@ def _people(scope: sa.Select) -> sa.CTE:
 
 
 def all_funnels(scope: sa.Select) -> dict[tuple[str, str | None], Funnel]:
-    """Every funnel of the report in one statement: people in all and by each dimension, and
-    organisations in all; keyed (grouping, value). Each grouping first folds the rows to one
-    per (value, person) with the stages it reached, then counts and sums those: a sort per
-    grouping instead of a distinct count per stage."""
+    """Every funnel of the report in one statement (on PostgreSQL after one that gives it
+    memory): people in all and by each dimension, and organisations in all; keyed (grouping,
+    value). Each grouping first folds the rows to one per (value, person) with the stages it
+    reached, then counts and sums those (a sort or hash per grouping instead of a distinct
+    count per stage); the event's rows need no fold (ONE_ROW_PER_PERSON)."""
     people = _people(scope)
+    if db.engine.dialect.name == "postgresql":
+        # The folds hash 100,000 rows each: in 4 MB (the default) they spill to disk in
+        # batches; for this transaction only, room to do them in memory.
+        db.session.execute(sa.text(f"SET LOCAL work_mem = '{FOLD_WORK_MEM}'"))
     parts = []
     for who, grouping in [("person", None), ("organisation", None)] + [
         ("person", d) for d in DIMENSIONS
@@ -156,19 +135,24 @@ def all_funnels(scope: sa.Select) -> dict[tuple[str, str | None], Funnel]:
         value = (people.c[grouping] if grouping else sa.cast(sa.null(), sa.String(300))).label(
             "value"
         )
-        keys = [value, people.c[who]] if grouping else [people.c[who]]
-        folded = (
-            sa.select(value, *[sa.func.max(people.c[stage]).label(stage) for stage in STAGES[1:]])
-            .group_by(*keys)
-            .subquery()
-        )
+        if grouping in ONE_ROW_PER_PERSON:
+            rows = people  # nothing to fold: counted directly, without a sort by person
+        else:
+            keys = [value, people.c[who]] if grouping else [people.c[who]]
+            rows = (
+                sa.select(
+                    value, *[sa.func.max(people.c[stage]).label(stage) for stage in STAGES[1:]]
+                )
+                .group_by(*keys)
+                .subquery()
+            )
         parts.append(
             sa.select(
                 sa.literal(f"{who}:{grouping or ''}").label("grouping"),
-                folded.c.value,
+                rows.c[value.name if rows is not people else grouping].label("value"),
                 sa.func.count().label("registered"),
-                *[sa.func.sum(folded.c[stage]).label(stage) for stage in STAGES[1:]],
-            ).group_by(folded.c.value)
+                *[sa.func.sum(rows.c[stage]).label(stage) for stage in STAGES[1:]],
+            ).group_by(rows.c[value.name if rows is not people else grouping])
         )
     return {
         (row.grouping, row.value): funnel_of(row)
@@ -176,8 +160,17 @@ def all_funnels(scope: sa.Select) -> dict[tuple[str, str | None], Funnel]:
     }
 
 
-def anonymous_yes(scope: sa.Select) -> dict[str, dict[str | None, int]]:
-    """Yes answers of anonymous surveys (by response), by each dimension; one statement,
+@dataclass
+class Anonymous:
+    """A group's responses to the adoption question in anonymous surveys, and its yes ones."""
+
+    answered: int = 0
+    yes: int = 0
+
+
+def anonymous_yes(scope: sa.Select) -> dict[str, dict[str | None, Anonymous]]:
+    """The anonymous surveys' answers to the adoption question (by response: how many
+    answered it, how many yes), by each dimension and in all ("total"); one statement,
     grouped by all of them at once and rolled up here (a few hundred rows at most)."""
     columns = {
         "target_group": SurveyResponse.target_group,
@@ -186,21 +179,37 @@ def anonymous_yes(scope: sa.Select) -> dict[str, dict[str | None, int]]:
         "country": SurveyResponse.country,
         "month": month_of(Event.starts_at),
     }
+    answers, options = _anonymous_adoption_answers()
     query = (
-        _yes_answers(anonymous=True)
-        .with_only_columns(*columns.values(), sa.func.count(sa.distinct(SurveyResponse.id)))
+        answers.with_only_columns(
+            *columns.values(),
+            sa.func.count(sa.distinct(SurveyResponse.id)),
+            sa.func.count(sa.distinct(sa.case((options.c.yes, SurveyResponse.id)))),
+        )
         .join(Event, Event.id == SurveyResponse.event_id)
         .where(SurveyResponse.event_id.in_(scope))
         .group_by(*columns.values())
     )
-    by: dict[str, dict[str | None, int]] = {dimension: {} for dimension in DIMENSIONS}
-    by["total"] = {None: 0}
+    by: dict[str, dict[str | None, Anonymous]] = {dimension: {} for dimension in DIMENSIONS}
+    by["total"] = {None: Anonymous()}
     for row in db.session.execute(query):
-        count = int(row[-1])
-        by["total"][None] += count
-        for dimension, value in zip(DIMENSIONS, row[:-1], strict=True):
-            by[dimension][value] = by[dimension].get(value, 0) + count
+        answered, yes = int(row[-2]), int(row[-1])
+        for dimension, value in [("total", None), *zip(DIMENSIONS, row[:-2], strict=True)]:
+            group = by[dimension].setdefault(value, Anonymous())
+            group.answered += answered
+            group.yes += yes
     return by
+
+
+def add_anonymous(funnel: Funnel, anonymous: Anonymous) -> None:
+    """Add a group's anonymous yes answers to its adopted people; when fewer than MIN_GROUP
+    anonymous responses stand behind them, the figure is withheld (surveys.results' rule for
+    small numbers: a small group can point at a person)."""
+    if anonymous.answered and too_few(anonymous.answered):
+        funnel.adopted = None
+        funnel.suppressed = True
+    elif funnel.adopted is not None:
+        funnel.adopted += anonymous.yes
 
 
 def funnel_of(row: Any, extra_adopted: int = 0) -> Funnel:

@@ -18,6 +18,9 @@ Counting rules:
 - An organisation counts in a stage when anyone from it did; it is adopted only through a
   non-anonymous survey (an anonymous response has no organisation).
 - Month: the month of the event's start, in UTC.
+- Small numbers: where fewer than 5 responses of anonymous surveys stand behind a group's
+  adopted figure (in all or by a dimension), it is withheld (None, "fewer than 5"), the rule
+  of the survey results (surveys.results.too_few).
 - A mean of the national question over fewer than five answers is not shown (DOMAIN.md: a
   small group can point at a person); the number of answers is.
 """
@@ -42,6 +45,7 @@ from surveys import indicators
 from surveys.funnel import (
     DIMENSIONS,
     Funnel,
+    add_anonymous,
     all_funnels,
     anonymous_yes,
     kind_of,
@@ -51,8 +55,7 @@ from surveys.models import (
     SurveyNumberTotal,
     SurveyQuestion,
 )
-
-MIN_GROUP = 5  # fewer answers than this: the mean is withheld
+from surveys.results import MIN_GROUP  # fewer answers than this: the mean is withheld
 
 NUMBER_CODES = {
     **{f"procurements_{level}": code for level, code in indicators.PROCUREMENTS.items()},
@@ -245,7 +248,7 @@ def _reach(scope: sa.Select) -> tuple[list[ReachRow], list[tuple[str, int]]]:
 
 def impact_report(organiser: Organiser, filters: ImpactFilters | None = None) -> Report:
     """The impact report over the events this organiser manages (admins: all) that the filters
-    select. A fixed number of statements (7), whatever the data."""
+    select. A fixed number of statements (7; 8 on PostgreSQL), whatever the data."""
     filters = filters or ImpactFilters()
     scope = events_in_scope(organiser, filters)
     events = [
@@ -259,7 +262,7 @@ def impact_report(organiser: Organiser, filters: ImpactFilters | None = None) ->
     funnels = all_funnels(scope)
     anonymous = anonymous_yes(scope)
     people = funnels.get(("person:", None), Funnel())
-    people.adopted += anonymous["total"][None]
+    add_anonymous(people, anonymous["total"][None])
 
     breakdowns: dict[str, list[tuple[str, Funnel]]] = {}
     for dimension in DIMENSIONS:
@@ -268,9 +271,9 @@ def impact_report(organiser: Organiser, filters: ImpactFilters | None = None) ->
             for (grouping, value), funnel in funnels.items()
             if grouping == f"person:{dimension}"
         }
-        for value, n in anonymous[dimension].items():
+        for value, group in anonymous[dimension].items():
             # anonymous answers of a group nobody registered in get a funnel of their own
-            found.setdefault(value, Funnel()).adopted += n
+            add_anonymous(found.setdefault(value, Funnel()), group)
         breakdowns[dimension] = [(value, found[value]) for value in sorted(found, key=str)]
 
     answers = _number_answers(scope)

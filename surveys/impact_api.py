@@ -59,13 +59,16 @@ def months_out(over: ReachOverTime) -> list[schemas.ReachMonth]:
 def report_out(report: Report, over: ReachOverTime, sweden: SwedenReach) -> schemas.ImpactReport:
     def groups(dimension: str) -> list[schemas.Group]:
         return [
-            schemas.Group(value=str(value), funnel=schemas.Funnel(**f.as_dict()))
+            schemas.Group(
+                value=str(value), funnel=schemas.Funnel(**f.as_dict()), suppressed=f.suppressed
+            )
             for value, f in report.breakdowns[dimension]
         ]
 
     return schemas.ImpactReport(
         events=[slug for _, slug, _ in report.events],
         funnel=schemas.Funnel(**report.people.as_dict()),
+        suppressed=report.people.suppressed,
         organisations=schemas.Funnel(**report.organisations.as_dict()),
         by_target_group=groups("target_group"),
         by_event=groups("event"),

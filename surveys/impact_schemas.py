@@ -33,16 +33,23 @@ class Funnel(Output):
     downloaded: int = Field(description="Took a material through their own link.")
     invited: int
     answered: int
-    adopted: int = Field(
+    adopted: int | None = Field(
         description="Answered yes to used_employment_requirements; in anonymous surveys "
         "counted by responses (a response cannot be linked to a person). For organisations: "
-        "non-anonymous surveys only."
+        "non-anonymous surveys only. null when suppressed (see suppressed beside it)."
     )
+
+
+SUPPRESSED = (
+    "The funnel's adopted is withheld (null): fewer than 5 responses of anonymous surveys "
+    "stand behind it (the survey results' rule for small numbers)."
+)
 
 
 class Group(Output):
     value: str
     funnel: Funnel
+    suppressed: bool = Field(description=SUPPRESSED)
 
 
 class Procurements(Output):
@@ -131,6 +138,7 @@ class Reach(Output):
 class ImpactReport(Output):
     events: list[str] = Field(description="The slugs of the events the report covers.")
     funnel: Funnel
+    suppressed: bool = Field(description=SUPPRESSED)
     organisations: Funnel
     by_target_group: list[Group]
     by_event: list[Group]

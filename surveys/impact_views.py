@@ -21,7 +21,7 @@ from events.labels import TARGET_GROUP_LABELS
 from events.models import Event
 from outreach.reach import ReachOverTime, SwedenReach, reach_over_time, sweden_reach
 from participants.kinds import KIND_LABELS
-from surveys.funnel import STAGES
+from surveys.funnel import STAGES, Funnel
 from surveys.impact import (
     ImpactFilters,
     Report,
@@ -29,6 +29,7 @@ from surveys.impact import (
     impact_report,
     parse_period,
 )
+from surveys.results import MIN_GROUP
 
 bp = Blueprint("impact", __name__, url_prefix="/manage")
 
@@ -91,6 +92,14 @@ def _label(dimension: str, value: str) -> str:
     return value
 
 
+def figures(funnel: Funnel) -> list[int | str]:
+    """A funnel's figures as the page and the CSV show them: a withheld one as "fewer than 5"."""
+    return [
+        _("fewer than %(num)s", num=MIN_GROUP) if value is None else value
+        for value in funnel.as_dict().values()
+    ]
+
+
 def funnel_chart(report: Report) -> Chart:
     return Chart(
         id="impact-funnel",
@@ -98,12 +107,13 @@ def funnel_chart(report: Report) -> Chart:
         description=_(
             "How many people reached each step: %(first)s registered, %(last)s adopted.",
             first=report.people.registered,
-            last=report.people.adopted,
+            last=figures(report.people)[-1],
         ),
         kind="hbar",
         labels=[str(STAGE_LABELS[s]) for s in STAGES],
         series=[
-            Series(_("People"), list(report.people.as_dict().values())),
+            # a withheld figure is drawn as nothing; the table and the text say why
+            Series(_("People"), [v or 0 for v in report.people.as_dict().values()]),
             Series(_("Organisations"), list(report.organisations.as_dict().values())),
         ],
         label_heading=_("Step"),
@@ -201,6 +211,8 @@ def report() -> ResponseReturnValue:
         dimension_labels=DIMENSION_LABELS,
         dimension_captions=DIMENSION_CAPTIONS,
         label=labeller(result),
+        figures=figures,
+        min_group=MIN_GROUP,
         kind_labels=KIND_LABELS,
         args=request.args,
         reach_charts=reach_charts(reach),
@@ -217,8 +229,8 @@ def report_csv() -> ResponseReturnValue:
         current_organiser(), ImpactFilters(filters.events) if errors else filters
     )
     headers = [_("Breakdown"), _("Group"), *[str(STAGE_LABELS[s]) for s in STAGES]]
-    table: list[list] = [[_("All"), _("People"), *result.people.as_dict().values()]]
-    table.append([_("All"), _("Organisations"), *result.organisations.as_dict().values()])
+    table: list[list] = [[_("All"), _("People"), *figures(result.people)]]
+    table.append([_("All"), _("Organisations"), *figures(result.organisations)])
     label = labeller(result)
     for dimension, groups in result.breakdowns.items():
         for value, funnel in groups:
@@ -226,7 +238,7 @@ def report_csv() -> ResponseReturnValue:
                 [
                     str(DIMENSION_LABELS[dimension]),
                     label(dimension, value),
-                    *funnel.as_dict().values(),
+                    *figures(funnel),
                 ]
             )
     sep = parse_separator(request.args.get("sep"))

@@ -282,3 +282,22 @@ class SurveyNumberTotal(db.Model):
     organisation_kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     answers: Mapped[int] = mapped_column(default=0)
     total: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2), default=0)
+
+
+class RegistrationStage(db.Model):
+    """How far a registration has come after registering, for the impact report's funnel: took
+    a material through its link, was invited to a survey, answered one, said yes to the
+    adoption question in a named survey. Kept as those rows are written (surveys.stages), so
+    the report reads one row per registration instead of grouping downloads, invitations and
+    answers; no row is a registration that has done none of these (registering writes nothing
+    here). `flask --app app surveys totals` recounts them."""
+
+    __tablename__ = "registration_stage"
+
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
+    )
+    downloaded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    invited: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    answered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    adopted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -43,6 +43,12 @@ from surveys.models import (
 MIN_GROUP = 5
 
 
+def too_few(responses: int) -> bool:
+    """The rule for small numbers: an anonymous survey's figures behind fewer than MIN_GROUP
+    responses are not shown (here and in the impact report), so no one can be singled out."""
+    return responses < MIN_GROUP
+
+
 class TooFewToExport(ServiceError):
     """An anonymous survey's responses under the filters are fewer than MIN_GROUP: a file of
     them could point at a person, so none is made."""
@@ -251,11 +257,11 @@ def survey_results(survey: Survey, filters: Filters | None = None) -> Results:
         ):
             texts[qid].append(text)
 
-    whole_suppressed = survey.anonymous and responses < MIN_GROUP
+    whole_suppressed = survey.anonymous and too_few(responses)
     results = []
     for question in questions:
         answered, avg = per_question.get(question.id, (0, None))
-        suppressed = survey.anonymous and (whole_suppressed or answered < MIN_GROUP)
+        suppressed = survey.anonymous and (whole_suppressed or too_few(answered))
         result = QuestionResult(
             id=question.id,
             code=question.code,
@@ -333,7 +339,7 @@ def export_table(survey: Survey, filters: Filters | None = None) -> tuple[list[s
         )
     # Ordered by the breakdown and the random id, never by the order of answering.
     rows = db.session.execute(query.where(*where).order_by(*columns[1:], SurveyResponse.id)).all()
-    if survey.anonymous and len(rows) < MIN_GROUP:
+    if survey.anonymous and too_few(len(rows)):
         raise TooFewToExport()
     codes = {o.id: o.code for q in questions for o in q.options}
     answers: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
