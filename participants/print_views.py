@@ -19,11 +19,17 @@ with those choices made, since a GET must not queue anything.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
+
+try:
+    from wtforms import SelectChoice
+except ImportError:  # WTForms before 3.3 takes (value, label) pairs
+    SelectChoice = None
 
 from core.errors import ValidationError
 from core.pages import csrf_failed, current_organiser, put_errors
@@ -55,20 +61,29 @@ def _status_labels() -> dict[str, str]:
     }
 
 
-def _form(event: Event, formdata: object = None) -> PrintoutForm:
+def _choices(pairs: list[tuple[str, str]]) -> list[Any]:
+    return [SelectChoice(v, label) if SelectChoice else (v, label) for v, label in pairs]
+
+
+def _form(event: Event, formdata: Any = None) -> PrintoutForm:
     form = PrintoutForm() if formdata is None else PrintoutForm(formdata=formdata)
     languages = [event.language, *(lang for lang in LANGUAGES if lang != event.language)]
-    form.language.choices = [(lang, str(LANGUAGE_LABELS[lang])) for lang in languages]
-    form.session.choices = [("", _("Everyone confirmed for the event"))] + [
-        (str(s.id), _("Those confirmed for %(session)s", session=localized(s, "title")[0]))
-        for s in sorted(event.sessions, key=lambda s: (s.starts_at, s.id))
-    ]
+    form.language.choices = _choices([(lang, str(LANGUAGE_LABELS[lang])) for lang in languages])
+    form.session.choices = _choices(
+        [("", _("Everyone confirmed for the event"))]
+        + [
+            (str(s.id), _("Those confirmed for %(session)s", session=localized(s, "title")[0]))
+            for s in sorted(event.sessions, key=lambda s: (s.starts_at, s.id))
+        ]
+    )
     if not form.language.data:
         form.language.data = event.language
     return form
 
 
-def _page(event: Event, form: PrintoutForm, status: int = 200, general: list[str] | None = None):
+def _page(
+    event: Event, form: PrintoutForm, status: int = 200, general: list[str] | None = None
+) -> ResponseReturnValue:
     return (
         render_template(
             "participants/printouts.html",
@@ -176,8 +191,8 @@ def _at_once(slug: str, kind: str) -> ResponseReturnValue:
     session = printables.chosen_session(event, request.args.get("session"))
     if printouts.people_count(event, session) > printouts.SMALL_EVENT:
         flash(
-            _("This printout lists more than %(n)s people, so it is built in the background: "
-              "choose Make and it is ready in a minute or two.", n=printouts.SMALL_EVENT),
+            _("This printout lists more than %(n)s people, so it is made in the background: "
+              "make it here and it is ready in a minute or two.", n=printouts.SMALL_EVENT),
             "info",
         )  # fmt: skip
         args = {"language": language, **({"session": session.id} if session else {})}

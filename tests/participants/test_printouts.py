@@ -261,6 +261,6 @@ def test_the_old_links_build_a_small_event_at_once_and_send_a_large_one_to_the_q
     assert response.status_code == 302
     assert response.location.endswith(f"/manage/events/{event.slug}/printouts?language=en")
     page = signed_in.get(response.location).get_data(as_text=True)
-    assert "built in the background" in page
+    assert "made in the background" in page
     assert '<option selected value="en">' in page or 'value="en" selected' in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Printout)) == 0
