@@ -138,6 +138,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participants.reminders import send_due_reminders
 
     register_due_work(send_due_reminders)  # and the day-before reminders of events
+    from participants.printouts import build_due_printouts
+
+    register_due_work(build_due_printouts)  # and the printouts organisers asked for
 
     import surveys.demo  # noqa: F401  (answers the demo's registrants)
     from events.cli import demo_data_command

@@ -167,3 +167,12 @@ class MailingForm(FlaskForm):
     def filters(self) -> dict[str, str]:
         keys = ("status", "target_group", "attended", "q")
         return {k: self[k].data for k in keys if self[k].data}
+
+
+class PrintoutForm(FlaskForm):
+    """Badges or the attendance list to be built (participants.print_views): in which language
+    and of whom (the whole event or one session). The button pressed names the kind; the
+    choices are the event's, set by the view."""
+
+    language = SelectField(_l("Language of the printout"), choices=[], validate_choice=False)
+    session = SelectField(_l("Who is on it"), choices=[], validate_choice=False)

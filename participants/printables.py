@@ -209,19 +209,30 @@ def css_content(text: str) -> str:
     return " ".join(parts) or '""'
 
 
-def render_pdf(template: str, sheet: Printout, **context: Any) -> bytes:
-    """The printout as a tagged PDF (PDF/UA-1), from templates/participants/print/<template>,
-    written in the printout's language."""
-    from weasyprint import HTML
-
+def printout_html(template: str, sheet: Printout, **context: Any) -> str:
+    """The printout's HTML, from templates/participants/print/<template>, in its language: a
+    string that pdf_from_html turns into the PDF without the database (the worker renders it
+    inside its read, then writes the PDF after the read has ended)."""
     with force_locale(sheet.language):
         page_numbers = _l("Page %(page)s of %(pages)s", page="\x01", pages="\x02")
-        html = render_template(
+        return render_template(
             f"participants/print/{template}",
             sheet=sheet,
             page_numbers=css_content(str(page_numbers)),
             footer=css_content(f"{sheet.title} · {sheet.day}"),
             **context,
         )
+
+
+def pdf_from_html(html: str) -> bytes:
+    """A tagged PDF (PDF/UA-1) of a printout's HTML: WeasyPrint's layout, the slow part."""
+    from weasyprint import HTML
+
     document = HTML(string=html, base_url=current_app.root_path)
     return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+
+
+def render_pdf(template: str, sheet: Printout, **context: Any) -> bytes:
+    """The printout as a tagged PDF (PDF/UA-1), from templates/participants/print/<template>,
+    written in the printout's language."""
+    return pdf_from_html(printout_html(template, sheet, **context))
