@@ -148,9 +148,11 @@ def create_event(body: dict[str, Any]) -> Response:
 @operation(
     "updateEvent",
     tags=["events"],
-    summary="Change the fields given. A change of time or place raises the calendar SEQUENCE "
-    "and emails registrants at once: unlike the organiser's edit page, which first shows how "
-    "many people will be emailed and the notice, the API has no confirmation step.",
+    summary="Change the fields given. A change of time or place, or of the agenda (`sessions`: "
+    "a session moved to another time or room, added or removed), raises the calendar SEQUENCE "
+    "and emails registrants at once: unlike the organiser's edit pages for the event and its "
+    "sessions, which first show how many people will be emailed and the notice, the API has "
+    "no confirmation step.",
     auth="token",
     body=schemas.EventUpdate,
     responses={200: _EVENT, 403: Reply("Not an organiser of this event."), 404: "No such event."},
@@ -164,7 +166,9 @@ def update_event(slug: str, body: dict[str, Any]) -> Response:
 @operation(
     "cancelEvent",
     tags=["events"],
-    summary="Cancel the event; its page stays, marked cancelled.",
+    summary="Cancel the event; its page stays, marked cancelled. A published event's "
+    "registrants are emailed at once (the organiser's page first shows how many; the API has "
+    "no confirmation step).",
     auth="token",
     responses={200: _EVENT, 403: Reply("Not an organiser of this event."), 404: "No such event."},
 )

@@ -10,13 +10,13 @@ attribute names as the models, so the email templates and events.calendar read e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from events.content import localized, own_language
-from events.models import Event, Session
+from events.models import LANGUAGES, Event, Session
 
 
 def _moment(value: str | None) -> datetime | None:
@@ -156,3 +156,92 @@ def session_facts(session: Session, language: str | None = None) -> dict[str, An
         "room": session.room or "",
         "speakers": list(session.speakers or []),
     }
+
+
+# --- what a change of time or place was: the notice's "Was … Now …" ---------------------------
+
+_TIME_FIELDS = ("starts_at", "ends_at", "timezone")
+PLACE_FIELDS = ("format", "venue_name", "venue_address", "venue_city", "venue_country")
+
+
+def agenda_snapshot(sessions: Sequence[Session]) -> list[dict[str, Any]]:
+    """The agenda as a change compares it: each session's id, time and room, and its title in
+    every language (a removed session's title is still needed in each recipient's)."""
+    return [
+        {
+            "id": s.id,
+            "starts_at": s.starts_at,
+            "ends_at": s.ends_at,
+            "room": s.room or "",
+            "titles": {lang: localized(s, "title", lang).text for lang in LANGUAGES},
+        }
+        for s in sessions
+    ]
+
+
+def agenda_changes(
+    before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]], language: str
+) -> list[dict[str, Any]]:
+    """The sessions whose time or room changed, that were added or removed (agenda_snapshot's
+    items, matched by id), in agenda order, titles in `language`; JSON (ISO times). The same
+    test as events.services' for raising SEQUENCE and telling registrants."""
+    old = {item["id"]: item for item in before if item.get("id") is not None}
+    kept = {item["id"] for item in after if item.get("id") in old}
+    changes: list[dict[str, Any]] = []
+
+    def entry(item: Mapping[str, Any], change: str) -> dict[str, Any]:
+        titles = item["titles"]
+        return {
+            "change": change,
+            "title": titles.get(language) or next(iter(titles.values()), ""),
+            "starts_at": item["starts_at"].isoformat(),
+            "ends_at": item["ends_at"].isoformat(),
+            "room": item["room"] or "",
+        }
+
+    for item in after:
+        was = old.get(item.get("id"))
+        if was is None:
+            changes.append(entry(item, "added"))
+        elif (was["starts_at"], was["ends_at"], was["room"] or "") != (
+            item["starts_at"],
+            item["ends_at"],
+            item["room"] or "",
+        ):
+            changes.append(
+                {
+                    **entry(item, "moved"),
+                    "was_starts_at": was["starts_at"].isoformat(),
+                    "was_ends_at": was["ends_at"].isoformat(),
+                    "was_room": was["room"] or "",
+                }
+            )
+    changes += [entry(item, "removed") for item in before if item.get("id") not in kept]
+    return changes
+
+
+def previous_facts(
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    agenda: list[dict[str, Any]] | None = None,
+) -> dict[str, Any] | None:
+    """What the time, place and agenda were before a change, as the notice's snapshot keeps it
+    (`previous`): the old span and zone when the time changed, the old place when the place
+    changed, and the sessions changed (agenda_changes). `before` and `after` hold the event's
+    schedule fields. None when none of these changed. The notice queued for each registrant and
+    the organiser's preview of it (events.changes) are both made here."""
+    time_changed = any(before.get(key) != after.get(key) for key in _TIME_FIELDS)
+    place_changed = any((before.get(key) or "") != (after.get(key) or "") for key in PLACE_FIELDS)
+    if not (time_changed or place_changed or agenda):
+        return None
+    previous = {
+        "time_changed": time_changed,
+        "place_changed": place_changed,
+        "starts_at": before["starts_at"].isoformat(),
+        "ends_at": before["ends_at"].isoformat(),
+        "timezone": before.get("timezone") or after.get("timezone"),
+        **{key: before.get(key) or "" for key in PLACE_FIELDS},
+    }
+    if agenda:
+        previous["sessions"] = agenda
+    return previous

@@ -27,6 +27,7 @@ from flask_login import login_required
 
 from core.db import db, utcnow
 from core.errors import NotFound, ServiceError
+from core.i18n import current_language
 from core.pages import current_organiser, put_errors
 from events import changes, labels, queries, services
 from events.forms import (
@@ -192,7 +193,9 @@ def _save_event(form: EventForm, event: Event | None) -> ResponseReturnValue:
                 if not request.form.get("confirmed"):
                     preview = changes.change_preview(event, data)
                     if preview.notifies:  # first show who will be emailed, and what
-                        return _render_change_preview(event, preview)
+                        return _render_change_preview(
+                            event, preview, url_for("events_manage.edit_event", slug=event.slug)
+                        )
                 services.update_event(current_organiser(), event, data)
                 flash(_("The changes were saved."), "success")
         except ServiceError as err:
@@ -220,10 +223,40 @@ _SAMPLE_NAME = _l("(the person's name)")
 _SAMPLE_LINK = _l("(the person's own link)")
 
 
-def _render_change_preview(event: Event, preview: changes.ChangePreview) -> ResponseReturnValue:
-    """The check before a change of time or place that emails people is saved: how many, the
-    old and new time and place, the notice; the form's values ride along in hidden fields."""
-    notice = changes.notice_preview(event, preview, event.language, _SAMPLE_NAME, _SAMPLE_LINK)  # type: ignore[arg-type]
+def _notice_items(audience: changes.Audience, write: Any) -> list[dict[str, Any]]:
+    """The notice in each language the recipients have, with how many read it in each:
+    `write(language, name, link)` renders it as the worker would (core.mail_render)."""
+    items = []
+    for language, count in audience.by_language:
+        notice = write(language, _SAMPLE_NAME, _SAMPLE_LINK)
+        paragraphs = [p for p in notice.body_text.split("\n\n") if p.strip()]
+        items.append(
+            {"language": language, "count": count, "notice": notice, "paragraphs": paragraphs}
+        )
+    return items
+
+
+def _session_rows(preview: changes.ChangePreview) -> list[dict[str, Any]]:
+    """The sessions changed, in the page's language, with their times as datetimes."""
+    rows = []
+    for change in preview.sessions(current_language()):
+        rows.append(
+            {
+                key: datetime.fromisoformat(value)
+                if key.endswith(("starts_at", "ends_at"))
+                else value
+                for key, value in change.items()
+            }
+        )
+    return rows
+
+
+def _render_change_preview(
+    event: Event, preview: changes.ChangePreview, action: str, removing: bool = False
+) -> ResponseReturnValue:
+    """The check before a change of time, place or agenda that emails people is saved: how
+    many, the old and new, the notice in each recipient's language; the form's values ride
+    along in hidden fields (sent back as they came, checked again when saved)."""
     carried = [
         (name, value)
         for name, value in request.form.items(multi=True)
@@ -233,9 +266,14 @@ def _render_change_preview(event: Event, preview: changes.ChangePreview) -> Resp
         "events/manage/confirm_change.html",
         event=event,
         preview=preview,
-        notice=notice,
-        notice_paragraphs=[p for p in notice.body_text.split("\n\n") if p.strip()],
+        session_rows=_session_rows(preview),
+        notice_items=_notice_items(
+            preview,
+            lambda lang, name, link: changes.notice_preview(event, preview, lang, name, link),
+        ),
         carried=carried,
+        action=action,
+        removing=removing,
         form=ConfirmForm(),
     )
 
@@ -310,7 +348,16 @@ def cancel(slug: str) -> ResponseReturnValue:
     if request.method == "POST":
         return _state_change(slug, services.cancel_event, _("The event is cancelled."))
     event = queries.get_managed_event(current_organiser(), slug)
-    return render_template("events/manage/confirm_cancel.html", event=event, form=ConfirmForm())
+    audience = changes.audience(event)
+    return render_template(
+        "events/manage/confirm_cancel.html",
+        event=event,
+        audience=audience,
+        notice_items=_notice_items(
+            audience, lambda lang, name, link: changes.cancel_notice(event, lang, name, link)
+        ),
+        form=ConfirmForm(),
+    )
 
 
 @manage_bp.route("/events/<slug>/delete", methods=["GET", "POST"])
@@ -404,7 +451,9 @@ def _save_session(event: Event, session: Session | None) -> ResponseReturnValue:
         form.track_attendance.data = session.track_attendance
     general: list[str] = []
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST" and request.form.get("back"):
+        pass  # "Go back" from the check of a change: the form again with what was written
+    elif form.validate_on_submit():
         agenda = [_session_dict(s) for s in event.sessions]
         data = session_form_data(form, event.language)
         if session is None:
@@ -414,6 +463,10 @@ def _save_session(event: Event, session: Session | None) -> ResponseReturnValue:
             index = next(i for i, s in enumerate(agenda) if s["id"] == session.id)
             agenda[index] = {"id": session.id, **data}
         try:
+            if not request.form.get("confirmed"):
+                preview = changes.change_preview(event, {"sessions": agenda})
+                if preview.notifies:  # first show who will be emailed, and what
+                    return _render_change_preview(event, preview, request.path)
             services.update_event(current_organiser(), event, {"sessions": agenda})
         except ServiceError as err:
             db.session.rollback()
@@ -464,8 +517,12 @@ def delete_session(slug: str, session_id: int) -> ResponseReturnValue:
     event = queries.get_managed_event(current_organiser(), slug)
     session = _find_session(event, session_id)
     form = ConfirmForm()
+    agenda = [_session_dict(s) for s in event.sessions if s.id != session.id]
+    if request.method == "GET":
+        preview = changes.change_preview(event, {"sessions": agenda})
+        if preview.notifies:  # the question shows who will be emailed, and what
+            return _render_change_preview(event, preview, request.path, removing=True)
     if request.method == "POST" and form.validate_on_submit():
-        agenda = [_session_dict(s) for s in event.sessions if s.id != session.id]
         try:
             services.update_event(current_organiser(), event, {"sessions": agenda})
         except ServiceError as err:

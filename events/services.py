@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from core.db import db, utcnow, write_transaction
 from core.errors import ValidationError
 from core.models import Organiser
+from events.facts import agenda_snapshot
 from events.models import (
     Event,
     EventTargetGroup,
@@ -24,8 +25,9 @@ from events.queries import require_manage
 # Other features listen here instead of events importing them. Receivers run inside the
 # transaction, before commit, so the mail they queue commits or rolls back with the change.
 signals = Namespace()
-# Time or place changed; sent with before={field: value} of _SCHEDULE_FIELDS as they were, so
-# the notice can say what the time and place were.
+# Time, place or agenda changed; sent with before={field: value} of _SCHEDULE_FIELDS as they
+# were and agenda_before (events.facts.agenda_snapshot of the sessions as they were), so the
+# notice can say what the time, place and sessions were.
 event_rescheduled = signals.signal("event-rescheduled")
 # Who a change of time or place would notify (events.changes.change_preview): participants
 # answers {"confirmed": n, "waitlisted": n, "languages": {lang: n}} with a count query.
@@ -134,6 +136,7 @@ def update_event(organiser: Organiser, event: Event, data: Mapping[str, Any]) ->
     values = parsed.values
     status = values.pop("status", None)
     before = {key: getattr(event, key) for key in _SCHEDULE_FIELDS}
+    agenda_before = agenda_snapshot(event.sessions) if parsed.sessions is not None else None
     old_capacity = event.capacity
     for key, value in values.items():
         setattr(event, key, value)
@@ -162,7 +165,7 @@ def update_event(organiser: Organiser, event: Event, data: Mapping[str, Any]) ->
     elif status == "draft" and event.status != "draft":
         raise ValidationError({"status": _l("A published event cannot go back to draft.")})
     if rescheduled and event.status == "published":
-        event_rescheduled.send(event, before=before)
+        event_rescheduled.send(event, before=before, agenda_before=agenda_before)
     if seats and event.status == "published":
         seats_added.send(event)
     db.session.commit()

@@ -30,7 +30,16 @@ from core.mail_render import MailDraft, mail_kind
 from core.outbox import queue_email
 from core.urls import external_url
 from events.calendar import calendar_host, event_calendar
-from events.facts import EventFacts, SessionFacts, event_facts, session_facts
+from events.facts import (
+    PLACE_FIELDS,
+    EventFacts,
+    SessionFacts,
+    agenda_changes,
+    agenda_snapshot,
+    event_facts,
+    session_facts,
+)
+from events.facts import previous_facts as facts_previous
 from events.models import Event
 from participants.models import Registration
 
@@ -170,29 +179,23 @@ def manage_link(registration: Registration) -> None:
     _queue(registration, "manage_link")
 
 
-_PLACE_FIELDS = ("format", "venue_name", "venue_address", "venue_city", "venue_country")
-
-
-def previous_facts(event: Event, before: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """What the time and place were before a change (events.services sends `before`, the
-    event's schedule fields as they were), as the snapshot keeps it: the old span and zone
-    when the time changed, the old place when the place changed. None without `before`."""
+def previous_facts(
+    event: Event,
+    before: Mapping[str, Any] | None,
+    agenda_before: list[dict[str, Any]] | None = None,
+    language: str = "sv",
+) -> dict[str, Any] | None:
+    """What the time, place and agenda were before a change (events.services sends `before`,
+    the event's schedule fields as they were, and `agenda_before`, its sessions as they were),
+    as the snapshot keeps it, session titles in `language`: events.facts.previous_facts, which
+    also writes the organiser's preview. None without `before` or when nothing there changed."""
     if not before:
         return None
-    time_changed = any(
-        before.get(key) != getattr(event, key) for key in ("starts_at", "ends_at", "timezone")
-    )
-    place_changed = any(before.get(key, "") != getattr(event, key) for key in _PLACE_FIELDS)
-    if not (time_changed or place_changed):
-        return None
-    return {
-        "time_changed": time_changed,
-        "place_changed": place_changed,
-        "starts_at": before["starts_at"].isoformat(),
-        "ends_at": before["ends_at"].isoformat(),
-        "timezone": before.get("timezone") or event.timezone,
-        **{key: before.get(key) or "" for key in _PLACE_FIELDS},
-    }
+    after = {key: getattr(event, key) for key in before}
+    agenda = None
+    if agenda_before is not None:
+        agenda = agenda_changes(agenda_before, agenda_snapshot(event.sessions), language)
+    return facts_previous(before, after, agenda)
 
 
 def event_changed(registration: Registration, previous: Mapping[str, Any] | None = None) -> None:
@@ -224,8 +227,39 @@ def ticket_qr(checkin_url: str) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class SessionChange:
+    """A session whose time or room changed (`moved`, with what they were), or that was
+    `added` or `removed`, as the notice lists it (events.facts.agenda_changes)."""
+
+    change: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    room: str = ""
+    was_starts_at: datetime | None = None
+    was_ends_at: datetime | None = None
+    was_room: str = ""
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SessionChange:
+        def moment(key: str) -> datetime | None:
+            return datetime.fromisoformat(data[key]) if data.get(key) else None
+
+        return cls(
+            change=data["change"],
+            title=data.get("title") or "",
+            starts_at=datetime.fromisoformat(data["starts_at"]),
+            ends_at=datetime.fromisoformat(data["ends_at"]),
+            room=data.get("room") or "",
+            was_starts_at=moment("was_starts_at"),
+            was_ends_at=moment("was_ends_at"),
+            was_room=data.get("was_room") or "",
+        )
+
+
+@dataclass(frozen=True)
 class PreviousFacts:
-    """The time and place before a change, as the notice shows them beside the new ones."""
+    """The time, place and agenda before a change, as the notice shows them beside the new."""
 
     time_changed: bool
     place_changed: bool
@@ -237,6 +271,7 @@ class PreviousFacts:
     venue_address: str = ""
     venue_city: str = ""
     venue_country: str = ""
+    sessions: tuple[SessionChange, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PreviousFacts:
@@ -246,7 +281,8 @@ class PreviousFacts:
             starts_at=datetime.fromisoformat(data["starts_at"]),
             ends_at=datetime.fromisoformat(data["ends_at"]),
             timezone=data["timezone"],
-            **{key: data.get(key) or "" for key in _PLACE_FIELDS},
+            **{key: data.get(key) or "" for key in PLACE_FIELDS},
+            sessions=tuple(SessionChange.from_json(s) for s in data.get("sessions") or ()),
         )
 
 

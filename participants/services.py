@@ -379,10 +379,18 @@ def may_change_sessions(registration: Registration) -> bool:
 
 
 @event_rescheduled.connect
-def _tell_of_change(event: Event, before: Mapping[str, Any] | None = None, **_: Any) -> None:
-    previous = emails.previous_facts(event, before)
+def _tell_of_change(
+    event: Event,
+    before: Mapping[str, Any] | None = None,
+    agenda_before: list[dict[str, Any]] | None = None,
+    **_: Any,
+) -> None:
+    previous: dict[str, dict[str, Any] | None] = {}  # by language: the sessions' titles differ
     for registration in active_registrations(event):
-        emails.event_changed(registration, previous)
+        language = registration.language
+        if language not in previous:
+            previous[language] = emails.previous_facts(event, before, agenda_before, language)
+        emails.event_changed(registration, previous[language])
 
 
 @change_audience.connect

@@ -139,9 +139,12 @@ def test_an_organiser_moves_an_event_and_sees_who_is_told_before_confirming(
     text = main_text(page)
     assert "1 confirmed, 1 on the waiting list." in text
     assert f"{t('Swedish')}: 1" in text and f"{t('Finnish')}: 1" in text
-    notice = page.locator(".govuk-inset-text")
+    notice = page.locator("#notice-sv .govuk-inset-text")  # the first tab: each language's
     assert notice.get_attribute("lang") == "sv"
     assert "Tidigare:" in notice.inner_text() and "Nu:" in notice.inner_text()
+    page.get_by_role("tab", name=f"{t('Finnish')}: 1", exact=False).click()
+    finnish = page.locator("#notice-fi .govuk-inset-text")
+    assert "Aiemmin:" in finnish.inner_text() and "Nyt:" in finnish.inner_text()
     assert_accessible(page)
     look_at(page, "change-preview")
 
