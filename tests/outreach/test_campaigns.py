@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -380,3 +381,38 @@ def test_only_the_events_managers(client, earlier, login):
     assert client.get(f"/manage/events/{upcoming.slug}/campaigns/new").status_code == 403
     assert client.get("/i/not-a-token").status_code == 404
     assert client.get("/i/not-a-token/withdraw").status_code == 404
+
+
+def test_two_workers_at_once_reach_everyone_once(app, organiser, earlier):
+    a, _b, upcoming = earlier
+    for _ in range(7):
+        _register(a, consent_future_invitations=True)
+    _quiet()
+    campaign = campaigns.create_campaign(organiser, upcoming, {})
+    now = utcnow() + timedelta(seconds=1)
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def worker() -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                results.append(campaigns.send_due_campaigns(now=now, batch_size=2))
+            except Exception as err:  # reported below
+                errors.append(err)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sum(results) == 7
+    db.session.rollback()
+    rows = db.session.scalars(
+        sa.select(OutboxMessage.recipient).where(OutboxMessage.kind == "campaign_invitation")
+    ).all()
+    assert len(rows) == len(set(rows)) == 7
+    done = db.session.get(Campaign, campaign.id, populate_existing=True)
+    assert (done.status, done.recipient_count) == ("sent", 7)
