@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -121,7 +122,8 @@ def ensure_invitable(event: Event, now: datetime | None = None) -> None:
 def preview(event: Event, texts: Texts, language: str) -> RenderedMail:
     """The invitation a person whose language is `language` gets, as the worker writes it
     (their own name and links stand in as placeholders)."""
-    name = str(_l("(the recipient's name)"))
+    with force_locale(language):
+        name = str(_l("(the recipient's name)"))
     facts = invitation_facts(event, language, name, None, texts.subjects, texts.bodies)
     return render_message(KIND, language, facts)
 

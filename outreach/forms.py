@@ -16,7 +16,7 @@ from participants.forms import COUNTRY_LABELS
 from participants.kinds import KIND_LABELS
 
 ATTENDED_CHOICES = {
-    "": _l("Anyone"),
+    "any": _l("Anyone"),
     "came": _l("Came to an earlier event"),
     "did_not_come": _l("Registered for an earlier event but did not come"),
 }
@@ -34,7 +34,7 @@ class CampaignForm(FlaskForm):
         _l("Kind of organisation"), choices=list(KIND_LABELS.items()), validate_choice=False
     )
     attended = RadioField(
-        _l("Earlier attendance"), choices=list(ATTENDED_CHOICES.items()), default="",
+        _l("Earlier attendance"), choices=list(ATTENDED_CHOICES.items()), default="any",
         validate_choice=False,
     )  # fmt: skip
     subject_sv = StringField(_l("Subject in Swedish"))
@@ -58,7 +58,7 @@ class CampaignForm(FlaskForm):
             "target_groups": list(self.target_groups.data or []),
             "countries": list(self.countries.data or []),
             "organisation_kinds": list(self.organisation_kinds.data or []),
-            "attended": self.attended.data or None,
+            "attended": None if self.attended.data in (None, "", "any") else self.attended.data,
         }
 
     def texts(self) -> tuple[dict[str, str], dict[str, str]]:
