@@ -401,7 +401,8 @@ def prefill_for(event: Event, token: str) -> dict[str, Any] | None:
 
 def record_conversion(registration_id: int, invitation: str, event_id: int) -> bool:
     """A registration was made from the form this invitation filled in: the invitation is
-    converted (once; an invitation to another event does not count)."""
+    converted (once; an invitation to another event does not count). The address may have
+    been changed in the form (a colleague registered instead): it still came of the link."""
     if not invitation or len(invitation) > 64:
         return False
     in_event = sa.select(Campaign.id).where(Campaign.event_id == event_id)
