@@ -111,10 +111,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for page in (survey_answering, survey_invitations, surveys_manage, survey_results,
                  impact_pages):  # fmt: skip
         app.register_blueprint(page)
+    from outreach.api import bp as outreach_api
+    from outreach.invitation_views import bp as outreach_invitations
+    from outreach.views import bp as outreach_campaigns
+
+    app.register_blueprint(outreach_campaigns)
+    app.register_blueprint(outreach_invitations)  # also answers participants' hooks
     from core.openapi import bp as openapi_bp
 
     apis = (events_api, participants_api, materials_api, surveys_api, survey_results_api,
-            impact_api, openapi_bp)  # fmt: skip
+            impact_api, outreach_api, openapi_bp)  # fmt: skip
     for api in apis:
         csrf.exempt(api)
         app.register_blueprint(api)
@@ -138,9 +144,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participants.reminders import send_due_reminders
 
     register_due_work(send_due_reminders)  # and the day-before reminders of events
+    import outreach.emails  # noqa: F401  (the campaign's mail kind, for the worker)
+    from outreach.campaigns import send_due_campaigns
+
+    register_due_work(send_due_campaigns)  # and campaigns' invitations, a batch at a time
     from participants.printouts import build_due_printouts
 
-    register_due_work(build_due_printouts)  # and the printouts organisers asked for
+    register_due_work(build_due_printouts)  # last: a large printout takes a while
 
     import surveys.demo  # noqa: F401  (answers the demo's registrants)
     from events.cli import demo_data_command

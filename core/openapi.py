@@ -173,6 +173,7 @@ def openapi_document() -> dict[str, Any]:
             {"name": "events", "description": "Events and their agenda."},
             {"name": "registrations", "description": "Registrations for events."},
             {"name": "materials", "description": "The material library and distributions."},
+            {"name": "outreach", "description": "Campaigns inviting earlier participants."},
             {"name": "surveys", "description": "Surveys and their results."},
             {"name": "meta", "description": "About the API itself."},
         ],

@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -64,11 +65,21 @@ class RegistrationForm(FlaskForm):
     consent_future_invitations = BooleanField(
         _l("Yes, send me invitations to future events of the project")
     )
+    # The secret of the personal invitation link the form was opened from (participants.hooks).
+    invitation = HiddenField()
 
     def set_target_groups(self, codes: list[str] | tuple[str, ...]) -> None:
         self.target_group.choices = [("", _l("Choose…"))] + [
             (code, TARGET_GROUP_LABELS[code]) for code in sorted_target_groups(codes)
         ]
+
+    def prefill(self, data: dict[str, Any]) -> None:
+        """Fill in what an invitation knows of the person (participants.hooks.prefill)."""
+        for key in ("name", "email", "role", "organisation", "org_number", "country", "language"):
+            if data.get(key):
+                self[key].data = data[key]
+        if data.get("target_group") in {c for c, _label in self.target_group.choices or []}:
+            self.target_group.data = data["target_group"]
 
     def as_service_data(self) -> dict[str, Any]:
         """The same dict the JSON API takes."""

@@ -39,7 +39,7 @@ from events import queries as event_queries
 from events.calendar import event_calendar
 from events.calendar_links import calendar_links
 from events.models import LANGUAGES, Event
-from participants import queries, seats, services, window
+from participants import hooks, queries, seats, services, window
 from participants.emails import join_url, registration_uid
 from participants.forms import (
     ConfirmForm,
@@ -109,6 +109,12 @@ def register(slug: str) -> ResponseReturnValue:
         form.language.data = language if language in LANGUAGES else event.language
         if len(event.target_group_codes) == 1:
             form.target_group.data = event.target_group_codes[0]
+        invitation = request.args.get("invitation", "")
+        if invitation:  # from a personal invitation link: what we know, for them to check
+            known = hooks.prefill(event, invitation)
+            if known:
+                form.prefill(known)
+                form.invitation.data = invitation
     if window.registration_state(event) != "open":
         return _register_page(event, form, 409 if request.method == "POST" else 200)
     if request.method == "GET":
@@ -124,6 +130,10 @@ def register(slug: str) -> ResponseReturnValue:
         return _register_page(event, form, 409, closed_message=err.message)
     except ValidationError as err:
         return _register_page(event, form, 422, put_errors(form, err.fields))
+    if form.invitation.data:  # no extra work on the ordinary registration
+        hooks.registered_by_invitation.send(
+            registration.id, invitation=form.invitation.data, event_id=event.id
+        )
     with force_locale(registration.language):
         if registration.status == "confirmed":
             flash(
@@ -185,6 +195,7 @@ def _manage_page(
             places_left=seats.session_places_left(event),
             general_errors=general or [],
             lang_args=_lang_args(),
+            consent=hooks.consent_note(registration),
         ),
         status,
     )

@@ -158,6 +158,8 @@ EMAIL_CONTEXT = {
     "test",  # participants.mailings: the organiser's test copy of a message to registrants
     # surveys.emails: the invitation's snapshot
     "name", "survey", "answer_url", "closes_on", "opt_out_url",
+    # outreach.emails: a campaign's invitation
+    "invitation_url", "withdraw_url", "for_groups",
 }  # fmt: skip
 
 
