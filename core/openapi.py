@@ -140,6 +140,15 @@ def _component_schemas(specs: list[Operation]) -> dict[str, Any]:
         inputs.update(m for m in (spec.body, spec.query, spec.form) if m is not None)
         for reply in spec.responses.values():
             outputs.update(_models(reply))
+    named: dict[str, type[BaseModel]] = {}
+    for model in inputs | outputs:
+        # Components are named by class: two schemas of one name would share one entry.
+        other = named.setdefault(model.__name__, model)
+        if other is not model:
+            raise RuntimeError(
+                f"two API schemas are named {model.__name__}: {other.__module__}, "
+                f"{model.__module__}; rename one"
+            )
     pairs = [(m, "validation") for m in inputs] + [(m, "serialization") for m in outputs]
     pairs.sort(key=lambda pair: pair[0].__name__)
     _keys, document = models_json_schema(pairs, ref_template=REF)  # type: ignore[arg-type]

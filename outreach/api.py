@@ -42,11 +42,11 @@ def campaign_out(campaign: Campaign, event: Event) -> schemas.Campaign:
     found = None
     if campaign.status == "scheduled":
         reached = audiences.reach(event, campaign.audience or {})
-        found = schemas.Reach(
+        found = schemas.CampaignReach(
             people=reached.people,
             organisations=reached.organisations,
             by_target_group={
-                code: schemas.GroupReach(people=p, organisations=o)
+                code: schemas.CampaignGroupReach(people=p, organisations=o)
                 for code, (p, o) in reached.by_group.items()
             },
             by_language=reached.by_language,

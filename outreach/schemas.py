@@ -72,15 +72,15 @@ class Audience(Output):
     attended: str | None
 
 
-class GroupReach(Output):
+class CampaignGroupReach(Output):
     people: int
     organisations: int
 
 
-class Reach(Output):
+class CampaignReach(Output):
     people: int = Field(description="One per email address.")
     organisations: int
-    by_target_group: dict[str, GroupReach]
+    by_target_group: dict[str, CampaignGroupReach]
     by_language: dict[str, int] = Field(description="The language each person reads it in.")
 
 
@@ -100,7 +100,7 @@ class Campaign(Output):
     send_at: datetime
     status: CampaignStatus
     recipient_count: int = Field(description="Invitations queued so far.")
-    reach: Reach | None = Field(
+    reach: CampaignReach | None = Field(
         description="Whom it reaches now, before it is sent (scheduled); else null."
     )
     progress: Stage
