@@ -195,6 +195,8 @@ def create_campaign(
 
 
 def get_campaign(event: Event, campaign_id: int) -> Campaign:
+    if not 0 < campaign_id < 2**31:  # beyond any id (and PostgreSQL's integer)
+        raise NotFound(_l("No such campaign."))
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.event_id != event.id:
         raise NotFound(_l("No such campaign."))

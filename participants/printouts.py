@@ -111,6 +111,8 @@ def request_printout(
 def event_printout(organiser: Organiser, event: Event, printout_id: int) -> Printout:
     """One of the event's printouts (its PDF not loaded); NotFound for another event's."""
     require_manage(organiser, event)
+    if not 0 < printout_id < 2**31:  # beyond any id (and PostgreSQL's integer)
+        raise NotFound(_l("There is no such printout."))
     printout = db.session.scalar(
         sa.select(Printout)
         .options(defer(Printout.content))

@@ -90,6 +90,8 @@ def test_bad_input_names_the_field_and_writes_nothing(client, auth, make_event):
     assert wrong_type.status_code == 422
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 0
     assert client.get(f"{url}/999", headers=auth).status_code == 404
+    beyond = client.get(f"{url}/27371592800418136064000", headers=auth)  # found by schemathesis
+    assert beyond.status_code == 404 and beyond.get_json()["error"]["code"]
     draft = make_event(status="draft")
     late = client.post(f"/api/v1/events/{draft.slug}/campaigns", json={}, headers=auth)
     assert late.status_code == 409
