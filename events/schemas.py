@@ -22,6 +22,8 @@ from events.models import Event as EventRow
 MAX_NUMBER = 1_000_000  # as events.parsing.MAX_NUMBER: capacities and quotas
 PER_PAGE = 50
 MAX_PER_PAGE = 100
+# What events.parsing takes as a join link, around the spaces it strips; "" removes the link.
+ONLINE_URL = r"^\s*(https?://\S+)?\s*$"
 
 Kind = Literal[KINDS]  # type: ignore[valid-type]
 Format = Literal[FORMATS]  # type: ignore[valid-type]
@@ -260,7 +262,12 @@ class EventUpdate(Input):
     starts_at: MomentInput = doc(default=None)
     ends_at: MomentInput = doc(default=None)
     venue: VenueInput | None = doc(default=None, description="null for an online event.")
-    online_url: StrictStr | None = doc(default=None, format="uri", maxLength=500)
+    online_url: StrictStr | None = doc(
+        default=None,
+        pattern=ONLINE_URL,
+        maxLength=500,
+        description="An http(s) address; empty for none.",
+    )
     capacity: StrictInt | None = doc(default=None, **_COUNT)
     status: StrictStr = doc(
         default=None,
@@ -375,4 +382,9 @@ class EventDuplicate(Input):
     )
     format: StrictStr | None = doc(default=None, enum=list(FORMATS))
     venue: VenueInput | None = doc(default=None, description="The new place.")
-    online_url: StrictStr | None = doc(default=None, format="uri", maxLength=500)
+    online_url: StrictStr | None = doc(
+        default=None,
+        pattern=ONLINE_URL,
+        maxLength=500,
+        description="An http(s) address; empty for none.",
+    )

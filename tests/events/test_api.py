@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -657,3 +658,30 @@ def test_nul_in_a_path_or_query_is_a_4xx_on_every_database(client, auth, path):
     error = response.get_json()["error"]
     assert error["code"] == "bad_request"
     assert "inte kan läsas" in error["message"]  # Swedish unless asked otherwise
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "  ",
+        "https://meet.example/abc",
+        " https://meet.example/abc ",
+        "http://x",
+        "javascript:alert(1)",
+        "mailto:a@example.org",
+        "https://a b",
+        "HTTPS://x",
+        "meet.example/abc",
+    ],
+)
+def test_the_documented_join_link_is_what_the_api_takes(app, client, auth, url):
+    from core.openapi import openapi_document
+
+    with app.test_request_context():
+        schema = openapi_document()["components"]["schemas"]["EventCreate"]
+    documented = re.search(schema["properties"]["online_url"]["pattern"], url) is not None
+
+    response = _create(client, auth, online_url=url)
+
+    assert (response.status_code == 201) == documented, response.get_data(as_text=True)
