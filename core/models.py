@@ -1,8 +1,10 @@
-"""Organiser accounts, their API tokens, and the email outbox."""
+"""Organiser accounts (their API tokens, two-factor recovery codes), site-wide settings an
+admin changes, the audit log of organisers' actions on personal data, and the email outbox."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -25,6 +27,10 @@ class Organiser(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(sa.String(20), default="organiser")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The base32 secret of the authenticator app (pyotp); None: two-factor sign-in not set up.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The latest sign-in, on the admin's list of accounts.
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="organiser", cascade="all, delete-orphan"
@@ -52,10 +58,58 @@ class ApiToken(db.Model):
     organiser_id: Mapped[int] = mapped_column(sa.ForeignKey("organiser.id", ondelete="CASCADE"))
     # sha256 hex of the token; the token itself is never stored
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # What the organiser called it and the token's last four characters, to tell tokens apart
+    label: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    hint: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organiser: Mapped[Organiser] = relationship(back_populates="tokens")
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that signs in instead of the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organiser.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(sa.String(64))  # sha256 hex
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SiteSetting(db.Model):
+    """A setting an admin changes in the app rather than in the environment (for example
+    whether every organiser must use two-factor sign-in): one JSON value per key."""
+
+    __tablename__ = "site_setting"
+
+    key: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    value: Mapped[Any] = mapped_column(sa.JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditEntry(db.Model):
+    """One organiser action on personal data (core/audit.py): written, never changed; deleted
+    only by the purge when older than its retention period."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Who did it; kept when the account goes (the name is copied for that case)
+    organiser_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organiser.id", ondelete="SET NULL"), index=True
+    )
+    organiser_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    action: Mapped[str] = mapped_column(sa.String(40))  # core.audit.ACTIONS
+    # The event it concerned, and what: "registration:12", "mailing:3"; ids, never names.
+    # No foreign key: core knows no feature's tables, and the entry outlives the event.
+    event_id: Mapped[int | None] = mapped_column(index=True)
+    subject: Mapped[str] = mapped_column(sa.String(80), default="")
+    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # counts, formats; no names
 
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")

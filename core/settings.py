@@ -62,7 +62,11 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "ACCESSIBILITY_FEEDBACK_EMAIL": "tillganglighet@motesplats.example",
     "ORGANISATION_NAME": "Upphandlingsmyndigheten",
-    "DATA_RETENTION_NOTE_DAYS": 30,
+    # How long personal data is kept (privacy/retention.py; an admin may set an event's own):
+    "RETENTION_NEEDS_DAYS": 1,  # dietary and accessibility needs, after the event ends
+    "RETENTION_PERSONAL_MONTHS": 24,  # names, addresses, roles, survey links, after the event
+    "RETENTION_OUTBOX_DAYS": 90,  # the text of emails sent, after sending
+    "RETENTION_AUDIT_MONTHS": 36,  # the audit log of organisers' actions
 }
 
 

@@ -81,6 +81,10 @@ class Event(db.Model):
     # Rises with every change an organiser or a registration makes to what the public page
     # shows (bump_version); the page cache is keyed on it (core/page_cache.py).
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # How long personal data is kept after the event ends, when an admin set it for this
+    # event; None: the site's default (RETENTION_* in core/settings.py, privacy/retention.py).
+    needs_kept_days: Mapped[int | None] = mapped_column()
+    personal_data_kept_months: Mapped[int | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organiser.id", ondelete="SET NULL")
     )

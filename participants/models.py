@@ -95,6 +95,9 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # queue order
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set at check-in
+    # Set when the name, address and role were replaced (retention or an approved erasure):
+    # what statistics and the audit need stays (group, organisation, attendance).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the manage link was last sent again to someone who asked with this address.
     manage_link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("core", "events", "participants", "materials", "outreach", "surveys")
-FEATURES = ("events", "participants", "materials", "outreach", "surveys")
+PACKAGES = ("core", "events", "participants", "materials", "outreach", "surveys", "privacy")
+FEATURES = ("events", "participants", "materials", "outreach", "surveys", "privacy")
 # The edges of a feature: nothing below them may import them, and no other feature may.
 EDGES = ("views", "api", "cli", "outbox_views")
 KNOWN: set[str] = set()  # an edge allowed for now, with the change that removes it
