@@ -39,6 +39,9 @@ PERMANENT_FAILURES = {
         "The message could not be written from what was saved with it (a template error). "
         "Correct the template, then retry the message."
     ),
+    "anonymised": _l(
+        "The person's data was anonymised (retention or erasure) before the message was sent."
+    ),
 }
 
 

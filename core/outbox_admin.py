@@ -26,12 +26,19 @@ def recent_messages(status: str | None = None, limit: int = 100) -> list[OutboxM
     return list(db.session.scalars(query))
 
 
+NO_RETRY = "anonymised"  # privacy/anonymise.py: the recipient and text are gone
+
+
 def retry_failed(message_ids: list[int] | None = None) -> int:
     """Queue failed messages again from scratch (attempts 0, due now): the given ones, or all
-    failed messages. Returns how many were queued; messages not failed are left alone."""
+    failed messages. Returns how many were queued; messages not failed are left alone, and so
+    are those failed because their person was anonymised (nothing is left to send)."""
     query = (
         sa.update(OutboxMessage)
-        .where(OutboxMessage.status == "failed")
+        .where(
+            OutboxMessage.status == "failed",
+            OutboxMessage.failure_reason.is_distinct_from(NO_RETRY),
+        )
         .values(
             status="queued",
             attempts=0,
