@@ -149,8 +149,14 @@ def compile_catalogues(app: Flask) -> None:
             )
 
 
+def in_zone(moment: datetime, tz: str) -> datetime:
+    """The moment on the clock of the zone tz (a filter: ``survey.send_at|in_zone(zone)``)."""
+    return moment.astimezone(ZoneInfo(tz))
+
+
 def init_app(app: Flask) -> None:
     compile_catalogues(app)
+    app.jinja_env.filters["in_zone"] = in_zone
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["short_day"] = format_short_day
     app.jinja_env.filters["clock"] = format_clock

@@ -10,7 +10,9 @@ A text is given in each language: the survey's own is the text, the others its t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -105,6 +107,10 @@ def place_errors(form: Any, fields: Mapping[str, Any], target: Any) -> tuple[lis
 # --- a survey's settings ------------------------------------------------------------------
 
 
+def _local_text(moment: datetime | None, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
 class SettingsForm(FlaskForm):
     title_sv = StringField()
     title_en = StringField()
@@ -118,8 +124,8 @@ class SettingsForm(FlaskForm):
     anonymous = RadioField(_l("Anonymous answers"), validate_choice=False,
                            choices=[("yes", _l("Anonymous")), ("no", _l("Named"))])  # fmt: skip
     send_after_days = StringField(_l("Days after the event's end"))
-    send_at = StringField(_l("Sent at (UTC)"))
-    closes_at = StringField(_l("Closes at (UTC)"))
+    send_at = StringField(_l("Sent at"))
+    closes_at = StringField(_l("Closes at"))
     reminder_max = StringField(_l("Reminders at most"))
     reminder_every_days = StringField(_l("Days between reminders"))
 
@@ -131,7 +137,8 @@ class SettingsForm(FlaskForm):
             _label(self, "introduction", _("Introduction"), lang, own)
 
     @classmethod
-    def initial(cls, survey: Any) -> dict[str, Any]:
+    def initial(cls, survey: Any, zone: str) -> dict[str, Any]:
+        """The form as the survey stands, its times on the clock of zone."""
         data: dict[str, Any] = {
             f"title_{survey.language}": survey.title,
             f"introduction_{survey.language}": survey.introduction,
@@ -141,8 +148,8 @@ class SettingsForm(FlaskForm):
             "send_after_days": ""
             if survey.send_after_days is None
             else str(survey.send_after_days),
-            "send_at": survey.send_at.strftime("%Y-%m-%dT%H:%M") if survey.send_at else "",
-            "closes_at": survey.closes_at.strftime("%Y-%m-%dT%H:%M") if survey.closes_at else "",
+            "send_at": _local_text(survey.send_at, zone),
+            "closes_at": _local_text(survey.closes_at, zone),
             "reminder_max": str(survey.reminder_max),
             "reminder_every_days": str(survey.reminder_every_days),
         }

@@ -158,6 +158,7 @@ def _context(survey: Survey) -> dict[str, Any]:
         "group_labels": TARGET_GROUP_LABELS,
         "endpoint_url": endpoint_url,
         "fmt": decimal,
+        "zone": services.survey_zone(survey),
     }
 
 
@@ -237,7 +238,11 @@ def settings(survey_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         form = SettingsForm(found.language)
     else:
-        form = SettingsForm(found.language, formdata=None, data=SettingsForm.initial(found))
+        form = SettingsForm(
+            found.language,
+            formdata=None,
+            data=SettingsForm.initial(found, services.survey_zone(found)),
+        )
     status, general, extra = 200, [], []
     if form.is_submitted():
         if not form.validate():

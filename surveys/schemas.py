@@ -44,7 +44,9 @@ class SurveyCreate(Input):
     )  # fmt: skip
     send_at: StrictStr | None = doc(
         default=None, maxLength=40,
-        description="For a survey without an event: when to send (ISO 8601); now by default.",
+        description="For a survey without an event: when to send, ISO 8601 with an offset or "
+        "local time in Europe/Stockholm (a time the clocks skip there is refused); now by "
+        "default.",
     )  # fmt: skip
     open_days: StrictInt | None = doc(default=None, minimum=1, maximum=730,
                                       description="Days the link stays open (30).")  # fmt: skip

@@ -10,16 +10,18 @@ before anything is written.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from core.db import db, utcnow, write_transaction
 from core.errors import ValidationError
 from core.models import Organiser
 from events.models import LANGUAGES, TARGET_GROUPS, Event
+from events.parsing import moment_error, parse_moment
 from events.queries import require_manage
 from surveys.access import require_survey
 from surveys.builtin import DEFAULTS, OWN_LANGUAGE, TEMPLATES
@@ -56,28 +58,27 @@ def _int(data: Mapping[str, Any], key: str, default: int, low: int, high: int,
     return value
 
 
-def _moment(value: Any, field: str, errors: dict[str, Any]) -> datetime | None:
+def survey_zone(survey_or_event: Survey | Event | None) -> str:
+    """The zone a survey's times are given and shown in: its event's, else the default."""
+    event = survey_or_event.event if isinstance(survey_or_event, Survey) else survey_or_event
+    return event.timezone if event is not None else current_app.config["DEFAULT_TIMEZONE"]
+
+
+def _moment(value: Any, field: str, errors: dict[str, Any], zone: str) -> datetime | None:
+    """ISO 8601 with an offset, or local time in zone (as an event's times are read); a local
+    time the clocks skip there is refused with the message that says so."""
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and len(value) <= 40:
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            errors[field] = _l("Give a date and time, such as 2027-03-01T09:00.")
-            return None
-    else:
+    if isinstance(value, str) and len(value) > 40:
         errors[field] = _l("Give a date and time, such as 2027-03-01T09:00.")
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     try:
-        moment = moment.astimezone(UTC)
-    except OverflowError:
-        moment = None
+        moment = parse_moment(value, zone)
+    except (ValueError, TypeError, OverflowError) as err:
+        errors[field] = moment_error(err)
+        return None
     # Far years would overflow when days are added, and mean a typing slip.
-    if moment is None or not 2000 <= moment.year <= 2200:
+    if not 2000 <= moment.year <= 2200:
         errors[field] = _l("Give a date and time, such as 2027-03-01T09:00.")
         return None
     return moment
@@ -171,7 +172,7 @@ def create_survey(organiser: Organiser, data: Mapping[str, Any]) -> Survey:
     every = _int(reminders, "every_days", 7, 1, MAX_EVERY_DAYS, errors, "reminders.every_days")
     open_days = _int(data, "open_days", DEFAULT_OPEN_DAYS, 1, MAX_DAYS, errors)
     language = _language(data.get("language"), errors)
-    given_send_at = _moment(data.get("send_at"), "send_at", errors)
+    given_send_at = _moment(data.get("send_at"), "send_at", errors, survey_zone(event))
     status = data.get("status") or "scheduled"
     if status not in ("draft", "scheduled"):
         errors["status"] = _l("Choose draft or scheduled.")
@@ -328,7 +329,7 @@ def update_survey(organiser: Organiser, survey: Survey, data: Mapping[str, Any])
             values["send_at"] = survey.event.ends_at + timedelta(days=days)
     for key in ("send_at", "closes_at"):
         if key in data and not (key == "send_at" and "send_after_days" in data):
-            moment = _moment(data[key], key, errors)
+            moment = _moment(data[key], key, errors, survey_zone(survey))
             if moment is None and key not in errors:
                 errors[key] = _l("Give a date and time, such as 2027-03-01T09:00.")
             values[key] = moment

@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -113,8 +114,10 @@ def test_settings_change_audience_anonymity_send_time_and_texts(
     assert field_error(late.get_data(as_text=True), "closes_at") == (
         "The survey must close after it is sent."
     )
+    # Times are given on the event's own clock (Stockholm here), as its other times are.
     closes = survey.event.ends_at + timedelta(days=120)
-    saved = client.post(url, data={**fields, "closes_at": closes.strftime("%Y-%m-%dT%H:%M")})
+    local = closes.astimezone(ZoneInfo(survey.event.timezone))
+    saved = client.post(url, data={**fields, "closes_at": local.strftime("%Y-%m-%dT%H:%M")})
     assert saved.status_code == 302, summary_links(saved.get_data(as_text=True))
     db.session.expire_all()
     assert survey.title == "Hur var det?" and survey.translations == {
@@ -128,6 +131,7 @@ def test_settings_change_audience_anonymity_send_time_and_texts(
     assert (survey.reminder_max, survey.reminder_every_days) == (3, 10)
     assert survey.closes_at == closes.replace(second=0, microsecond=0)
     page = client.get(url).get_data(as_text=True)
+    assert f'value="{local:%Y-%m-%dT%H:%M}"' in page
     assert re.search(r'value="matchmaker" checked', page)
     assert re.search(r'id="anonymous-no" name="anonymous" type="radio" value="no" checked', page)
 
