@@ -94,7 +94,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 translations: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l --ignore-dirs=".venv node_modules migrations build tests bench" -o translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l --no-location --ignore-dirs=".venv node_modules migrations build tests bench" -o translations/messages.pot .
 	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/python translations/complete_en.py
 
