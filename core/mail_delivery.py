@@ -107,6 +107,9 @@ def build_message(
     domain = sender.rsplit("@", 1)[-1]
     mail["Message-ID"] = f"<outbox-{message_id}.{int(created_at.timestamp())}@{domain}>"
     mail["X-Outbox-Id"] = str(message_id)
+    if content.unsubscribe_url:
+        mail["List-Unsubscribe"] = f"<{content.unsubscribe_url}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Quoted-printable: 7-bit safe on a server without 8BITMIME, readable in the source.
     mail.set_content(content.body_text, cte="quoted-printable")
     if content.body_html is not None:

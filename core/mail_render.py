@@ -37,6 +37,7 @@ class RenderedMail:
     body_text: str
     body_html: str | None
     attachments: list[dict[str, str]] = field(default_factory=list)
+    unsubscribe_url: str | None = None  # List-Unsubscribe, one-click (RFC 8058)
 
 
 @dataclass
@@ -49,6 +50,10 @@ class MailDraft:
     subject: Any
     context: dict[str, Any] = field(default_factory=dict)
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    # For mail a person can stop (invitations, reminders): the link that stops it, given to
+    # mail programs as List-Unsubscribe with one-click POST (RFC 8058). The page behind it
+    # takes a POST of "List-Unsubscribe=One-Click" without a form token (core.pages.one_click).
+    unsubscribe_url: str | None = None
 
 
 class RenderError(Exception):
@@ -141,7 +146,9 @@ def render_message(
             built = [attachment_row(a) for a in draft.attachments]
     except Exception as err:  # a template error, a fact missing: this message, not the batch
         raise RenderError(f"{type(err).__name__}: {err}") from err
-    return RenderedMail(subject[:300], text, html, [*(attachments or []), *built])
+    return RenderedMail(
+        subject[:300], text, html, [*(attachments or []), *built], draft.unsubscribe_url
+    )
 
 
 @mail_kind("message")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -60,3 +60,11 @@ def download(body: str | bytes, filename: str, mimetype: str) -> Response:
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def one_click() -> bool:
+    """A mail program's one-click unsubscribe (RFC 8058): a POST of List-Unsubscribe=One-Click
+    to the link in the List-Unsubscribe header, with no cookies and no form token. The link's
+    own secret token is what authorises it, so its views are exempt from CSRF and check the
+    form token themselves for every other POST."""
+    return request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click"

@@ -74,4 +74,4 @@ def write_invitation(kind: str, facts: Mapping[str, Any]) -> MailDraft:
         "for_groups": groups,
         "test": bool(facts.get("test")),
     }
-    return MailDraft(KIND, subject, context)
+    return MailDraft(KIND, subject, context, unsubscribe_url=facts.get("withdraw_url"))

@@ -16,8 +16,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from core.extensions import limiter, public_limit
-from core.pages import csrf_failed
+from core.extensions import csrf, limiter, public_limit
+from core.pages import csrf_failed, one_click
 from events.models import Event
 from outreach import campaigns
 from participants import hooks, queries
@@ -38,8 +38,12 @@ def open_invitation(token: str) -> ResponseReturnValue:
 
 @bp.route("/i/<token>/withdraw", methods=["GET", "POST"])
 @limiter.limit(public_limit, methods=["POST"])
+@csrf.exempt  # for one-click from the mail program; the page's own form checks its token
 def withdraw(token: str) -> ResponseReturnValue:
     recipient = campaigns.recipient_by_token(token)
+    if one_click():
+        campaigns.withdraw(recipient.email, recipient.id)
+        return "", 204
     with force_locale(recipient.language):
         return _withdraw_page(recipient.email, recipient.id, back=None)
 

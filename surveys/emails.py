@@ -36,4 +36,4 @@ def write_survey_mail(kind: str, facts: Mapping[str, Any]) -> MailDraft:
         subject = _l("Reminder: %(title)s", title=survey["title"])
     else:
         subject = _l("Survey: %(title)s", title=survey["title"])
-    return MailDraft(kind, subject, context)
+    return MailDraft(kind, subject, context, unsubscribe_url=facts["opt_out_url"])

@@ -12,7 +12,8 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 
 from core.db import db, utcnow, write_transaction
-from core.pages import current_organiser
+from core.extensions import csrf
+from core.pages import current_organiser, one_click
 from surveys.access import require_survey
 from surveys.content import percent, survey_text
 from surveys.invitations import invitation_counts, not_answered
@@ -34,9 +35,25 @@ def _invitation(token: str) -> SurveyInvitation:
     return invitation
 
 
+def _opt_out(invitation: SurveyInvitation) -> None:
+    with write_transaction():
+        # Once: a second press keeps the first moment.
+        db.session.execute(
+            sa.update(SurveyInvitation)
+            .where(SurveyInvitation.id == invitation.id, SurveyInvitation.opted_out_at.is_(None))
+            .values(opted_out_at=utcnow())
+        )
+        db.session.commit()
+    db.session.refresh(invitation)
+
+
 @bp.route("/s/<token>/opt-out", methods=["GET", "POST"])
+@csrf.exempt  # for one-click from the mail program; the page's own form checks its token
 def opt_out(token: str) -> ResponseReturnValue:
     invitation = _invitation(token)
+    if one_click():
+        _opt_out(invitation)
+        return "", 204
     survey = invitation.survey
     title = survey_text(survey, "title", survey.language)
     form = OptOutForm()
@@ -45,16 +62,7 @@ def opt_out(token: str) -> ResponseReturnValue:
         if not form.validate():
             status = 400
         else:
-            with write_transaction():
-                # Once: a second press keeps the first moment.
-                db.session.execute(
-                    sa.update(SurveyInvitation)
-                    .where(SurveyInvitation.id == invitation.id,
-                           SurveyInvitation.opted_out_at.is_(None))
-                    .values(opted_out_at=utcnow())
-                )  # fmt: skip
-                db.session.commit()
-            db.session.refresh(invitation)
+            _opt_out(invitation)
     return (
         render_template(
             "surveys/opt_out.html",
