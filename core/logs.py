@@ -107,6 +107,11 @@ class TextLines(_Masking, logging.Formatter):
     def __init__(self) -> None:
         super().__init__(TEXT_FORMAT, defaults={"request_id": "-"})
 
+    def format(self, record: logging.LogRecord) -> str:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = "-"  # outside a request
+        return super().format(record)
+
 
 def log_format(app: Flask) -> str:
     """LOG_FORMAT, or "json" unless debugging or testing."""
