@@ -7,6 +7,7 @@ import socket
 from datetime import timedelta
 
 import pytest
+
 from core.db import db, utcnow
 from core.models import OutboxMessage
 from core.outbox import queue_email

@@ -141,6 +141,7 @@ def test_no_address_or_token_in_any_line_of_a_registration_and_its_email(
 def test_a_retry_and_a_failure_are_logged_without_the_address(json_app, capsys, monkeypatch):
     from core.db import db
     from core.models import OutboxMessage
+
     json_app.config["OUTBOX_MAX_ATTEMPTS"] = 2
     json_app.config["MAIL_SERVER"] = "127.0.0.1"
     json_app.config["MAIL_PORT"] = 9  # nothing answers: the session fails
