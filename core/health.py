@@ -68,9 +68,9 @@ class HealthHost:
     """WSGI middleware: a GET or HEAD of /healthz is given a trusted Host header, so that a
     load balancer's check by address is not refused with 400 by the Host check."""
 
-    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
-        self.host = public_host(app)
-        self.wsgi_app = wsgi_app
+    def __init__(self, flask_app: Flask, app: Callable[..., Iterable[bytes]]) -> None:
+        self.host = public_host(flask_app)
+        self.app = app  # the WSGI app inside, named as werkzeug's middleware name it
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if (
@@ -79,7 +79,7 @@ class HealthHost:
             and environ.get("REQUEST_METHOD") in ("GET", "HEAD")
         ):
             environ["HTTP_HOST"] = self.host
-        return self.wsgi_app(environ, start_response)
+        return self.app(environ, start_response)
 
 
 def init_app(app: Flask) -> None:

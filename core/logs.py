@@ -191,17 +191,18 @@ def gunicorn_logconfig(level: str = "info") -> dict[str, Any]:
 class RequestLog:
     """WSGI middleware: the request id (X-Request-ID in and out) and one line per request."""
 
-    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
-        self.app = app
-        self.wsgi_app = wsgi_app
+    def __init__(self, flask_app: Flask, app: Callable[..., Iterable[bytes]]) -> None:
+        self.flask_app = flask_app
+        self.app = app  # the WSGI app inside, named as werkzeug's middleware name it
 
     def rule_of(self, environ: dict[str, Any]) -> str:
         """The URL rule the path matches ("/r/<token>"), or UNMATCHED."""
         try:
-            adapter = self.app.url_map.bind("localhost", path_info=environ.get("PATH_INFO", ""))
+            path = environ.get("PATH_INFO", "")
+            adapter = self.flask_app.url_map.bind("localhost", path_info=path)
             rule, _ = adapter.match(method=environ.get("REQUEST_METHOD"), return_rule=True)
         except RequestRedirect as redirect:  # the same rule with or without its slash
-            return _rule_text(self.app, redirect.new_url)
+            return _rule_text(self.flask_app, redirect.new_url)
         except HTTPException:
             return UNMATCHED
         return rule.rule
@@ -229,7 +230,7 @@ class RequestLog:
             return start_response(line, headers, exc_info)
 
         try:
-            return self.wsgi_app(environ, respond)
+            return self.app(environ, respond)
         finally:
             # Until the response is ready (a streamed file may still be on its way).
             log.info(
