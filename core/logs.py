@@ -138,8 +138,9 @@ class _Stderr(logging.StreamHandler):
 _handler: logging.Handler | None = None
 
 
-def configure_logging(kind: str, level: int | str = logging.INFO) -> logging.Handler:
-    """A stderr handler on the root logger with the chosen format and the request filter."""
+def configure_logging(kind: str, level: int | str | None = None) -> logging.Handler:
+    """A stderr handler on the root logger with the chosen format and the request filter, and
+    the root's level: `level` when given, else INFO unless something chose another."""
     global _handler
     root = logging.getLogger()
     if _handler is not None:
@@ -148,8 +149,10 @@ def configure_logging(kind: str, level: int | str = logging.INFO) -> logging.Han
     handler.setFormatter(JsonLines() if kind == "json" else TextLines())
     handler.addFilter(RequestContext())
     root.addHandler(handler)
-    if root.level == logging.WARNING or root.level == logging.NOTSET:  # Python's default
-        root.setLevel(level)
+    if level is not None:
+        root.setLevel(str(level).upper() if isinstance(level, str) else level)
+    elif root.level in (logging.WARNING, logging.NOTSET):  # Python's default
+        root.setLevel(logging.INFO)
     _handler = handler
     return handler
 
@@ -261,7 +264,7 @@ def init_app(app: Flask) -> None:
     """Configure the log format and wrap the app in RequestLog: call it after every other
     middleware is in place, so that it sees each request first."""
     kind = log_format(app)
-    configure_logging(kind)
+    configure_logging(kind, app.config.get("LOG_LEVEL"))
     # Flask's own stderr handler would write app.logger's records a second time, unfiltered.
     app.logger.removeHandler(default_handler)
 

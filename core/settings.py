@@ -51,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_PUBLIC": "60 per minute",
     "LOG_FORMAT": None,  # "json" (one object per line) or "text"; None: json unless debug/testing
+    "LOG_LEVEL": None,  # None: INFO (a line per request); WARNING leaves the request lines out
     "TRUSTED_PROXIES": 0,  # reverse proxies in front: X-Forwarded-For/-Proto are read from them
     "LOGIN_FAILURES_PER_ACCOUNT": "10 per 15 minutes",  # failed sign-ins, then 429
     "LOGIN_FAILURES_PER_ADDRESS": "30 per 15 minutes",

@@ -182,3 +182,12 @@ def test_text_by_default_in_tests_and_json_in_production(make_app, capsys):
     app.debug = False
     app.config["LOG_FORMAT"] = None
     assert log_format(app) == "json"
+
+
+def test_log_level_warning_leaves_the_request_lines_out(make_app, capsys):
+    app = make_app(LOG_FORMAT="json", LOG_LEVEL="WARNING")
+    try:
+        app.test_client().get("/healthz")
+        assert "motesplats.request" not in capsys.readouterr().err
+    finally:
+        logging.getLogger().setLevel(logging.INFO)
