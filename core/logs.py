@@ -65,6 +65,17 @@ def mask_emails(text: str) -> str:
     return _EMAIL.sub("[email]", text)
 
 
+def mask(text: str) -> str:
+    """The text with email addresses masked, and the raw path of the request now being
+    handled (it may hold a token) replaced by its rule."""
+    text = mask_emails(text)
+    current = _current.get()
+    raw = current.get("raw_path") if current else None
+    if current and raw and raw != current["path"] and raw in text:
+        text = text.replace(raw, current["path"])
+    return text
+
+
 class RequestContext(logging.Filter):
     """Adds the request's id, method and rule to each record, and masks what must not be
     written: the raw path of the request (it may hold a token) and email addresses."""
@@ -75,20 +86,18 @@ class RequestContext(logging.Filter):
             if not hasattr(record, key):
                 setattr(record, key, current[key] if current else None)
         message = record.getMessage()
-        masked = mask_emails(message)
-        raw = current.get("raw_path") if current else None
-        if raw and raw != current["path"] and raw in masked:  # type: ignore[index]
-            masked = masked.replace(raw, current["path"])  # type: ignore[index]
+        masked = mask(message)
         if masked != message:
             record.msg, record.args = masked, None
         return True
 
 
 class _Masking:
-    """Formats a traceback with email addresses masked (an exception's text may quote one)."""
+    """Formats a traceback masked as messages are (an exception's text may quote an address,
+    or the path)."""
 
     def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
-        return mask_emails(super().formatException(ei))  # type: ignore[misc]
+        return mask(super().formatException(ei))  # type: ignore[misc]
 
 
 class JsonLines(_Masking, JsonFormatter):
@@ -206,7 +215,7 @@ class RequestLog:
             rule, _ = adapter.match(method=environ.get("REQUEST_METHOD"), return_rule=True)
         except RequestRedirect as redirect:  # the same rule with or without its slash
             return _rule_text(self.flask_app, redirect.new_url)
-        except HTTPException:
+        except Exception:  # no rule (404, 405), or a path the router cannot take
             return UNMATCHED
         return rule.rule
 

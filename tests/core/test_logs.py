@@ -96,7 +96,7 @@ def test_an_error_is_logged_with_the_rule_and_the_id(json_app, capsys):
 
     @json_app.get("/test-logs-boom/<token>")
     def boom(token: str):
-        raise RuntimeError("broke for someone@example.se")
+        raise RuntimeError(f"broke for someone@example.se at /test-logs-boom/{token}")
 
     response = json_app.test_client().get(
         "/test-logs-boom/SECRETTOKEN", headers={"X-Request-ID": "r2"}
