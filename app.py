@@ -173,6 +173,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from surveys.cli import surveys_command
 
     register_commands(app)
+    from core.backup_cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(erase_needs_command)
     app.cli.add_command(seats_command)

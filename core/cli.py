@@ -1,6 +1,5 @@
-"""Commands of core: create-organiser, create-api-token, worker, backup, restore. The
-features' own commands (demo-data, erase-needs) are added by create_app, since core imports
-no feature."""
+"""Commands of core: create-organiser, create-api-token, worker. The features' own commands
+(demo-data, erase-needs) are added by create_app, since core imports no feature."""
 
 from __future__ import annotations
 
@@ -34,9 +33,6 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(f"No organiser with email {email}")
         click.echo(create_api_token(organiser))
 
-    from core.backup_cli import backup_command, restore_command
     from core.worker import worker_command
 
     app.cli.add_command(worker_command)
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
