@@ -7,7 +7,19 @@ from typing import Any
 
 from flask import Flask
 
-from core import charts, errors, guard, i18n, mail_render, page_cache, security, statements, urls
+from core import (
+    charts,
+    errors,
+    guard,
+    health,
+    i18n,
+    logs,
+    mail_render,
+    page_cache,
+    security,
+    statements,
+    urls,
+)
 from core.db import db, include_name, install_sqlite_recipe
 from core.extensions import babel, csrf, limiter, login_manager, mail, migrate
 from core.settings import load_config
@@ -56,6 +68,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     urls.init_app(app)
     charts.init_app(app)
     statements.init_app(app)  # only with BENCH_COUNT_STATEMENTS=1 (bench/run.py)
+    health.init_app(app)  # /healthz, let through the Host check for a load balancer
+    logs.init_app(app)  # last of the middleware: it sees each request first (its id, its line)
 
     import events.models  # noqa: F401  (every table known to Alembic and create_all)
     import materials.demo  # noqa: F401  (listens to demo_events_created)
@@ -159,6 +173,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from surveys.cli import surveys_command
 
     register_commands(app)
+    from core.backup_cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(erase_needs_command)
     app.cli.add_command(seats_command)

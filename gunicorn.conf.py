@@ -6,8 +6,8 @@ WEB_CONCURRENCY      worker processes (default 2 x cores + 1)
 GUNICORN_THREADS     threads per worker (default 1: sync workers; more than 1: gthread workers)
 PORT / GUNICORN_BIND where to listen (default 0.0.0.0:8000; GUNICORN_BIND wins, e.g. unix:/run/x)
 GUNICORN_TIMEOUT     seconds a request may take before its worker is restarted (default 30)
-GUNICORN_ACCESS_LOG  "-" for stdout or a file path; off when unset
-GUNICORN_LOG_LEVEL   default info
+GUNICORN_LOG_LEVEL   default info (gunicorn's own error log)
+LOG_FORMAT           "json" (default) or "text": gunicorn's error log as the app's (core/logs.py)
 FORWARDED_ALLOW_IPS  proxies whose X-Forwarded-* headers are trusted (default 127.0.0.1)
 GUNICORN_MAX_REQUESTS restart a worker after this many requests (default 0: never)
 
@@ -43,9 +43,17 @@ backlog = _int("GUNICORN_BACKLOG", 2048)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", max_requests // 10)
 
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# No access log: the app writes one JSON line per request itself (core/logs.py), with its
+# request id and the matched rule ("/r/<token>") where gunicorn would write the raw path, and
+# a person's token with it.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+if os.environ.get("LOG_FORMAT", "json").strip('"').lower() == "json":
+    from core.logs import gunicorn_logconfig
+
+    # gunicorn's error log (starts, stops, worker timeouts) as the same JSON lines on stderr.
+    logconfig_dict = gunicorn_logconfig(loglevel)
 
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proxy_allow_ips = forwarded_allow_ips

@@ -68,7 +68,8 @@ log = logging.getLogger(__name__)
 DEFAULT_LEASE_SECONDS = 300
 # A worker stops sending from a batch this long before its lease ends.
 LEASE_MARGIN = timedelta(seconds=30)
-# Errors kept on a row are cut to this length.
+# Errors kept on a row are cut to this length. Log lines say a message's fate with its id, kind
+# and attempt (core/logs.py masks any address an SMTP error quotes).
 MAX_ERROR_LENGTH = 2000
 
 
@@ -275,7 +276,7 @@ def _mark_sent(message: _Claimed, lease: datetime, content: RenderedMail | None 
             "body_html": content.body_html,
             "attachments": content.attachments,
         }
-    return _update_claimed(
+    done = _update_claimed(
         message.id,
         lease,
         status="sent",
@@ -285,6 +286,19 @@ def _mark_sent(message: _Claimed, lease: datetime, content: RenderedMail | None 
         failure_reason=None,
         **values,
     )
+    if done:
+        log.info("outbox message %s sent", message.id, extra=_fate(message, "sent"))
+    return done
+
+
+def _fate(message: _Claimed, outcome: str, attempt: int | None = None) -> dict[str, Any]:
+    """The fields of a message's log line: ids and counts, never its recipient or content."""
+    return {
+        "message_id": message.id,
+        "kind": message.kind,
+        "attempt": attempt if attempt is not None else message.attempts + 1,
+        "outcome": outcome,
+    }
 
 
 def _record_failure(message: _Claimed, lease: datetime, error: str) -> None:
@@ -296,11 +310,17 @@ def _record_failure(message: _Claimed, lease: datetime, error: str) -> None:
     }
     if attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
         values["status"] = "failed"
-        log.error("outbox message %s failed after %s attempts: %s", message.id, attempts, error)
+        log.error(
+            "outbox message %s failed after %s attempts: %s",
+            message.id, attempts, error, extra=_fate(message, "failed", attempts),
+        )  # fmt: skip
     else:
         values["status"] = "queued"
         values["next_attempt_at"] = utcnow() + timedelta(seconds=backoff_delay(attempts))
-        log.warning("outbox message %s attempt %s failed: %s", message.id, attempts, error)
+        log.warning(
+            "outbox message %s attempt %s failed, to be retried: %s",
+            message.id, attempts, error, extra=_fate(message, "retry", attempts),
+        )  # fmt: skip
     _update_claimed(message.id, lease, **values)
 
 
@@ -308,7 +328,10 @@ def _record_permanent_failure(
     message: _Claimed, lease: datetime, failure: PermanentFailure
 ) -> None:
     """Failed at once, never retried by the worker (an administrator may retry it by hand)."""
-    log.error("outbox message %s cannot be sent (%s): %s", message.id, failure.reason, failure)
+    log.error(
+        "outbox message %s cannot be sent (%s): %s",
+        message.id, failure.reason, failure, extra=_fate(message, "failed"),
+    )  # fmt: skip
     _update_claimed(
         message.id,
         lease,
@@ -429,3 +452,19 @@ def send_due(limit: int | None = None) -> int:
         if claimed < size:
             break
     return sent
+
+
+# --- the backlog, for /healthz --------------------------------------------------------------
+
+
+def due_backlog(now: datetime) -> tuple[int, datetime | None]:
+    """How many messages are due now and since when the oldest has been (queued: its next
+    attempt; a claim whose lease ran out: the lease's end). One statement."""
+    since = sa.case(
+        (OutboxMessage.status == "queued", OutboxMessage.next_attempt_at),
+        else_=OutboxMessage.claimed_until,
+    )
+    count, oldest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(since)).where(_due(now))
+    ).one()
+    return int(count), oldest

@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,  # an upload (core/guard.py; Flask's own limit)
     "MAX_BODY_LENGTH": 1024 * 1024,  # any other request body (413 above it)
     "UPLOAD_DIR": None,  # where uploaded files are kept; default instance/uploads
+    "PG_BIN_DIR": None,  # flask backup/restore: pg_dump's folder when not on PATH (core/backup.py)
     "MAX_FORM_MEMORY_SIZE": 500_000,  # one text field of a multipart form
     "MAX_FORM_PARTS": 500,  # fields in a multipart form (the largest form has under 100)
     "BABEL_DEFAULT_LOCALE": "sv",
@@ -49,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_PUBLIC": "60 per minute",
+    "LOG_FORMAT": None,  # "json" (one object per line) or "text"; None: json unless debug/testing
+    "LOG_LEVEL": None,  # None: INFO (a line per request); WARNING leaves the request lines out
     "TRUSTED_PROXIES": 0,  # reverse proxies in front: X-Forwarded-For/-Proto are read from them
     "LOGIN_FAILURES_PER_ACCOUNT": "10 per 15 minutes",  # failed sign-ins, then 429
     "LOGIN_FAILURES_PER_ADDRESS": "30 per 15 minutes",

@@ -83,7 +83,7 @@ def worker_command(once: bool, interval: float) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    click.echo(f"Outbox worker sending to {where}, every {interval:g} s when idle.")
+    log.info("outbox worker sending to %s, every %g s when idle", where, interval)
     batch_size = int(current_app.config["OUTBOX_BATCH_SIZE"])
     while not stopping:
         run_due_work()
@@ -91,11 +91,20 @@ def worker_command(once: bool, interval: float) -> None:
             claimed, sent = send_batch(batch_size)
         except sa.exc.SQLAlchemyError as err:  # the database away for a moment
             db.session.rollback()
-            log.error("outbox worker: database error, retrying: %s", err)
+            # The driver's first line, not SQLAlchemy's text, which quotes the statement's
+            # parameters (addresses, tokens).
+            reason = str(getattr(err, "orig", None) or "").strip().splitlines()[:1]
+            log.error(
+                "outbox worker: database error, retrying: %s %s",
+                type(err).__name__, reason[0] if reason else "",
+            )  # fmt: skip
             claimed = 0
         else:
             if sent:
-                click.echo(f"Sent {sent} of {claimed} messages.")
+                log.info(
+                    "outbox worker sent %s of %s messages", sent, claimed,
+                    extra={"claimed": claimed, "sent": sent},
+                )  # fmt: skip
             checkpoint_wal()  # SQLite: here, not in a request (core/db.py)
         if claimed < batch_size:
             deadline = time.monotonic() + interval
