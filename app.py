@@ -151,16 +151,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_due_work(send_due_campaigns)  # and campaigns' invitations, a batch at a time
     from participants.printouts import build_due_printouts
 
-    register_due_work(build_due_printouts)  # last: a large printout takes a while
+    register_due_work(build_due_printouts)  # a large printout takes a while
+    from privacy.purge import run_daily_purge
+
+    register_due_work(run_daily_purge)  # last: the retention purge, once a day
 
     import surveys.demo  # noqa: F401  (answers the demo's registrants)
     from events.cli import demo_data_command
-    from participants.cli import erase_needs_command, seats_command
+    from participants.cli import seats_command
+    from privacy.cli import privacy_command
     from surveys.cli import surveys_command
 
     register_commands(app)
     app.cli.add_command(demo_data_command)
-    app.cli.add_command(erase_needs_command)
+    app.cli.add_command(privacy_command)
     app.cli.add_command(seats_command)
     app.cli.add_command(surveys_command)
     return app
