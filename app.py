@@ -118,6 +118,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(outreach_campaigns)
     app.register_blueprint(outreach_invitations)  # also answers participants' hooks
+    from privacy.views import bp as privacy_pages
+
+    app.register_blueprint(privacy_pages)
     from core.openapi import bp as openapi_bp
 
     apis = (events_api, participants_api, materials_api, surveys_api, survey_results_api,
