@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from core.db import utcnow
-from privacy.purge import PurgeReport, purge
+from privacy.purge import EventPurge, PurgeReport, purge
 
 
 @click.group("privacy")
@@ -14,7 +14,7 @@ def privacy_command() -> None:
     """Personal data: what the retention periods say must go."""
 
 
-def _event_line(row) -> str:  # noqa: ANN001 (an EventPurge)
+def _event_line(row: EventPurge) -> str:
     parts = []
     if row.needs:
         parts.append(f"needs of {row.needs} registrations")
