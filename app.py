@@ -132,6 +132,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(outreach_campaigns)
     app.register_blueprint(outreach_invitations)  # also answers participants' hooks
+    from privacy.views import bp as privacy_pages
+
+    app.register_blueprint(privacy_pages)
     from core.openapi import bp as openapi_bp
 
     apis = (events_api, participants_api, materials_api, surveys_api, survey_results_api,
@@ -165,11 +168,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_due_work(send_due_campaigns)  # and campaigns' invitations, a batch at a time
     from participants.printouts import build_due_printouts
 
-    register_due_work(build_due_printouts)  # last: a large printout takes a while
+    register_due_work(build_due_printouts)  # a large printout takes a while
+    from privacy.purge import run_daily_purge
+
+    register_due_work(run_daily_purge)  # last: the retention purge, once a day
 
     import surveys.demo  # noqa: F401  (answers the demo's registrants)
     from events.cli import demo_data_command
-    from participants.cli import erase_needs_command, seats_command
+    from participants.cli import seats_command
+    from privacy.cli import privacy_command
     from surveys.cli import surveys_command
 
     register_commands(app)
@@ -178,7 +185,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(demo_data_command)
-    app.cli.add_command(erase_needs_command)
+    app.cli.add_command(privacy_command)
     app.cli.add_command(seats_command)
     app.cli.add_command(surveys_command)
     return app

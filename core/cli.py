@@ -1,5 +1,5 @@
 """Commands of core: create-organiser, create-api-token, worker. The features' own commands
-(demo-data, erase-needs) are added by create_app, since core imports no feature."""
+(demo-data, privacy purge) are added by create_app, since core imports no feature."""
 
 from __future__ import annotations
 

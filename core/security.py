@@ -23,7 +23,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "calendar.feed",
         "calendar.event_ics",
         "core.accessibility",
-        "core.privacy",
+        "privacy.page",
         "events_api.list_events",
         "events_api.get_event",
         "openapi.document",

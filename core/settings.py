@@ -65,6 +65,7 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "ACCESSIBILITY_FEEDBACK_EMAIL": "tillganglighet@motesplats.example",
     "ORGANISATION_NAME": "Upphandlingsmyndigheten",
+    "PRIVACY_CONTACT_EMAIL": "dataskydd@motesplats.example",  # on the privacy page
     # How long personal data is kept (privacy/retention.py; an admin may set an event's own):
     "RETENTION_NEEDS_DAYS": 1,  # dietary and accessibility needs, after the event ends
     "RETENTION_PERSONAL_MONTHS": 24,  # names, addresses, roles, survey links, after the event

@@ -1,4 +1,5 @@
-"""Sign-in, organiser accounts, and the pages the law asks for (accessibility, privacy)."""
+"""Sign-in, organiser accounts, and the accessibility statement (the privacy page is
+privacy/views.py)."""
 
 from __future__ import annotations
 
@@ -116,8 +117,3 @@ def organisers():
 @bp.route("/accessibility")
 def accessibility():
     return render_template("core/accessibility.html")
-
-
-@bp.route("/privacy")
-def privacy():
-    return render_template("core/privacy.html")

@@ -1,17 +1,9 @@
-"""flask erase-needs: the data-protection clean-up to run daily (cron or a systemd timer).
-flask seats check [--fix]: the kept seat counts recounted from the registrations."""
+"""flask seats check [--fix]: the kept seat counts recounted from the registrations."""
 
 import click
 
 import participants.demo  # noqa: F401 (it adds the demo's registrations to flask demo-data)
 from participants.seats import fix_counts, recount
-from participants.services import erase_needs_of_past_events
-
-
-@click.command("erase-needs")
-def erase_needs_command() -> None:
-    """Delete dietary and accessibility needs of events that have ended."""
-    click.echo(f"Erased the needs of {erase_needs_of_past_events()} registrations.")
 
 
 @click.group("seats")

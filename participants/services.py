@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -419,17 +419,3 @@ def _promote_after_raise(event: Event) -> None:
     # update_event() already holds a write transaction on the event row.
     lock_event(event.id)
     promote_from_waitlist(event)
-
-
-@write_transaction()
-def erase_needs_of_past_events(now: datetime | None = None) -> int:
-    """Dietary and accessibility needs may reveal health or religion: once an event has ended
-    they are deleted (caterers only ever got counts). Returns how many were erased."""
-    ended = sa.select(Event.id).where(Event.ends_at < (now or utcnow()))
-    result = db.session.execute(
-        sa.update(Registration)
-        .where(Registration.event_id.in_(ended), Registration.needs != "")
-        .values(needs="")
-    )
-    db.session.commit()
-    return result.rowcount

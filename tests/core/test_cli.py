@@ -1,16 +1,11 @@
 """The flask commands an administrator uses, run through Click as on the command line."""
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 
 from core.auth import organiser_from_token
-from core.db import db, utcnow
+from core.db import db
 from core.models import ApiToken, Organiser
 from events.models import Event
-from participants.models import Registration
-from participants.services import register
-from tests.participants.helpers import person
 
 
 def test_create_organiser_and_api_token(app):
@@ -50,18 +45,3 @@ def test_demo_data_only_into_an_empty_database(app):
     assert events >= 5
     assert runner.invoke(args=["demo-data", "--if-empty"]).exit_code == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == events
-
-
-def test_erase_needs_only_after_the_event(app, make_event):
-    upcoming = make_event()
-    past = make_event(title="Redan hållen")
-    register(upcoming, person(1, needs="Vegetarisk"))
-    register(past, person(2, needs="Rullstolsplats"))
-    past.starts_at -= timedelta(days=30)
-    past.ends_at -= timedelta(days=30)
-    db.session.commit()
-    result = app.test_cli_runner().invoke(args=["erase-needs"])
-    assert result.exit_code == 0 and "1" in result.output
-    needs = dict(db.session.execute(sa.select(Registration.event_id, Registration.needs)).all())
-    assert needs == {upcoming.id: "Vegetarisk", past.id: ""}
-    assert past.ends_at < utcnow()
