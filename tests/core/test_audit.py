@@ -559,8 +559,8 @@ def test_the_page_lists_newest_first_with_filters(client, login, admin, organise
 
 def test_the_page_is_paginated(client, login, admin):
     for n in range(51):
-        db.session.add(AuditEntry(action="checked_in", subject=f"registration:{n}",
-                                  at=datetime(2027, 1, 1, tzinfo=UTC) + timedelta(minutes=n)))  # fmt: skip
+        at = datetime(2027, 1, 1, tzinfo=UTC) + timedelta(minutes=n)
+        db.session.add(AuditEntry(action="checked_in", subject=f"registration:{n}", at=at))
     db.session.commit()
     login("admin@upphandlingsmyndigheten.se", "admin-pass")
     client.get("/?lang=en")
