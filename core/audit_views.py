@@ -191,7 +191,7 @@ def csv_headers() -> list[str]:
         _("Action code"),
         _("Event"),
         _("Event id"),
-        _("Subject"),
+        _("Concerns"),
         _("Details"),
     ]
 

@@ -582,7 +582,7 @@ def test_the_csv_holds_the_filtered_entries(client, login, admin, organiser, eve
     assert "attachment" in response.headers["Content-Disposition"]
     rows = _rows(response)
     assert rows[0] == ["Time", "Organiser", "Organiser id", "Action", "Action code", "Event",
-                       "Event id", "Subject", "Details"]  # fmt: skip
+                       "Event id", "Concerns", "Details"]  # fmt: skip
     assert [r[7] for r in rows[1:]] == ["registration:8", "registration:7"]
     assert rows[2][0] == "2027-03-12 00:30:00" and rows[2][1] == organiser.name
     assert rows[2][5] == event.title and rows[2][6] == str(event.id)
