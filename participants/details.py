@@ -230,5 +230,11 @@ def promote_many(event: Event, ids: Iterable[int]) -> BulkResult:
             apply(locked, registration, +1)
             emails.promoted(registration)
             result.done.append(registration.name)
+            record(
+                "registration_edited",
+                event_id=event.id,
+                subject=f"registration:{registration.id}",
+                detail={"fields": ["status"], "status": "confirmed", "bulk": True},
+            )
         db.session.commit()
     return result

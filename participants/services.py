@@ -371,6 +371,12 @@ def confirm_from_waitlist(registration: Registration) -> Registration:
         registration.status = "confirmed"
         apply(event, registration, +1)
         emails.promoted(registration)
+        record(
+            "registration_edited",
+            event_id=registration.event_id,
+            subject=f"registration:{registration.id}",
+            detail={"fields": ["status"], "status": "confirmed"},
+        )
         db.session.commit()
     return registration
 

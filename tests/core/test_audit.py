@@ -600,3 +600,28 @@ def test_actions_done_show_on_the_page(client, login, admin, event, maja):
     page = client.get("/manage/audit").get_data(as_text=True)
     assert "Opened a registration" in page and f"registration:{maja.id}" in page
     assert "Ada Admin" in page and maja.name not in page and maja.email not in page
+
+
+def test_a_place_given_from_the_waiting_list_and_one_refused(signed_in, organiser, make_event):
+    from events.models import Event
+
+    event = make_event(capacity=1)
+    services.register(event, person(1))
+    waiting, later = (as_stored(services.register(event, person(n))) for n in (2, 3))
+    clear()
+    url = f"/manage/events/{event.slug}/registrations/{waiting.id}/confirm"
+    signed_in.post(url)  # no free seat: refused
+    assert entries() == []
+    # Two more seats, set in the table itself so that nobody is promoted automatically
+    db.session.execute(sa.update(Event).where(Event.id == event.id).values(capacity=3))
+    db.session.commit()
+    signed_in.post(url)
+    entry = only("registration_edited", organiser, event.id, f"registration:{waiting.id}")
+    assert entry.detail == {"fields": ["status"], "status": "confirmed"}
+    clear()
+    signed_in.post(
+        f"/manage/events/{event.slug}/registrations/bulk",
+        data={"action": "promote", "id": [str(later.id)]},
+    )
+    entry = only("registration_edited", organiser, event.id, f"registration:{later.id}")
+    assert entry.detail["bulk"] is True
