@@ -82,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import surveys.models  # noqa: F401
     import surveys.organisations  # noqa: F401  (listens to organisations_merged)
     import surveys.stages  # noqa: F401  (keeps the registrations' stages as rows are flushed)
+    from core.audit_views import bp as audit_bp
     from core.cli import register_commands
     from core.outbox_views import bp as outbox_bp
     from core.views import bp as core_bp
@@ -103,6 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(outbox_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(events_manage)
     app.register_blueprint(events_duplicate)

@@ -34,6 +34,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from core.audit import record
 from core.db import db, utcnow, write_transaction
 from core.errors import Conflict, NotFound, ValidationError
 from core.mail_render import RenderedMail, render_message
@@ -190,6 +191,14 @@ def create_campaign(
             recipient_count=0,
         )
         db.session.add(campaign)
+        db.session.flush()
+        record(  # invitations to earlier participants: mass email on personal data
+            "mailing_sent",
+            event_id=event.id,
+            subject=f"campaign:{campaign.id}",
+            detail={"scheduled": moment is not None, "campaign": True},
+            organiser=organiser,
+        )
         db.session.commit()
     return campaign
 

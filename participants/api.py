@@ -32,6 +32,7 @@ from typing import Any
 from flask import Blueprint, Response, g
 from flask_babel import lazy_gettext as _l
 
+from core.audit import record_now
 from core.errors import ValidationError
 from core.extensions import limiter, public_limit
 from core.operations import Reply, describe_path_parameter, operation, reply
@@ -218,7 +219,7 @@ def list_registrations(slug: str, query: schemas.RegistrationListQuery) -> Respo
     event = get_managed_event(g.organiser, slug)
     filters = queries.RegistrationFilters(status=query.status, target_group=query.target_group)
     positions = seats.waitlist_positions(event)
-    return reply(
+    answer = reply(
         schemas.RegistrationList(
             event=event_summary(event),
             registrations=[
@@ -228,6 +229,10 @@ def list_registrations(slug: str, query: schemas.RegistrationListQuery) -> Respo
             counts=counts(queries.counts(event)),
         )
     )
+    record_now(
+        "registrations_viewed", event_id=event.id, subject=f"event:{event.id}", detail={"api": True}
+    )
+    return answer
 
 
 @bp.post("/registrations/<token>/check-in")

@@ -15,6 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.audit import record
 from core.db import db, utcnow, write_transaction
 from core.errors import Conflict, NotFound
 from events.models import Event, Session
@@ -182,5 +183,11 @@ def check_in_session(
             registration.attended_at = now
     else:
         db.session.execute(sa.update(registration_session).where(row).values(attended_at=None))
+    record(
+        "checked_in" if attended else "check_in_undone",
+        event_id=registration.event_id,
+        subject=f"registration:{registration.id}",
+        detail={"session": session.id},
+    )
     db.session.commit()
     return db.session.scalar(sa.select(registration_session.c.attended_at).where(row))

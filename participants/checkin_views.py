@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
+from core.audit import record_now
 from core.db import db
 from core.errors import Conflict, NotFound, ServiceError
 from core.pages import current_organiser
@@ -97,7 +98,7 @@ def checkin(slug: str) -> ResponseReturnValue:
     _remember_door(event)
     q = _search()
     filters = queries.RegistrationFilters(status="confirmed", search=q or None)
-    return render_template(
+    page = render_template(
         "participants/checkin.html",
         event=event,
         q=q,
@@ -106,6 +107,13 @@ def checkin(slug: str) -> ResponseReturnValue:
         session_counts=attendance.session_counts(event),
         form=ConfirmForm(),
     )
+    record_now(
+        "registrations_viewed",
+        event_id=event.id,
+        subject=f"event:{event.id}",
+        detail={"list": "checkin"},
+    )
+    return page
 
 
 @checkin_bp.route("/events/<slug>/checkin/<int:registration_id>", methods=["POST"])
@@ -294,7 +302,7 @@ def session_list(slug: str, session_id: int) -> ResponseReturnValue:
     count = next(
         (c for c in attendance.session_counts(event) if c.session.id == agenda_session.id), None
     )
-    return render_template(
+    page = render_template(
         "participants/checkin_session.html",
         event=event,
         agenda_session=agenda_session,
@@ -303,6 +311,13 @@ def session_list(slug: str, session_id: int) -> ResponseReturnValue:
         count=count,
         form=ConfirmForm(),
     )
+    record_now(
+        "registrations_viewed",
+        event_id=event.id,
+        subject=f"session:{agenda_session.id}",
+        detail={"list": "checkin_session"},
+    )
+    return page
 
 
 @checkin_bp.route(

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from core.audit import record
 from core.db import db, utcnow, write_transaction
 from core.errors import ValidationError
 from events.models import TARGET_GROUPS, Event
@@ -77,6 +78,17 @@ def _parse_group(data: Mapping[str, Any], current: str) -> str:
     return group
 
 
+def _detail_values(registration: Registration) -> dict[str, Any]:
+    return {
+        "name": registration.name,
+        "organisation": registration.organisation_id,
+        "role": registration.role,
+        "language": registration.language,
+        "needs": registration.needs,
+        "target_group": registration.target_group,
+    }
+
+
 def update_details(
     registration: Registration, data: Mapping[str, Any], *, by_organiser: bool
 ) -> Registration:
@@ -110,6 +122,7 @@ def update_details(
                     }
                 )
             shift(locked, groups={registration.target_group: -1, group: +1})
+        before = _detail_values(registration)
         registration.name = details.name
         registration.organisation_id = organisation_id
         registration.role = details.role
@@ -120,6 +133,14 @@ def update_details(
         db.session.flush()
         if moved:  # a seat of the old group may fit someone waiting; the mover may fit now
             promote_from_waitlist(locked)
+        if by_organiser:  # which fields changed, by name: never their values
+            after = _detail_values(registration)
+            record(
+                "registration_edited",
+                event_id=registration.event_id,
+                subject=f"registration:{registration.id}",
+                detail={"fields": sorted(k for k in after if after[k] != before[k])},
+            )
         db.session.commit()
     db.session.expire(registration, ["organisation"])
     return registration
@@ -177,6 +198,12 @@ def check_in_many(event: Event, ids: Iterable[int]) -> BulkResult:
             if registration.status == "confirmed":
                 registration.attended_at = registration.attended_at or now
                 result.done.append(registration.name)
+                record(  # one entry per person, as a check-in one by one leaves
+                    "checked_in",
+                    event_id=event.id,
+                    subject=f"registration:{registration.id}",
+                    detail={"bulk": True},
+                )
             else:
                 result.not_done.append(registration.name)
         db.session.commit()
@@ -203,5 +230,11 @@ def promote_many(event: Event, ids: Iterable[int]) -> BulkResult:
             apply(locked, registration, +1)
             emails.promoted(registration)
             result.done.append(registration.name)
+            record(
+                "registration_edited",
+                event_id=event.id,
+                subject=f"registration:{registration.id}",
+                detail={"fields": ["status"], "status": "confirmed", "bulk": True},
+            )
         db.session.commit()
     return result

@@ -37,6 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.audit import record
 from core.db import db, utcnow, write_transaction
 from core.errors import Conflict, NotFound, ValidationError
 from core.mail_render import RenderedMail, render_message
@@ -320,6 +321,13 @@ def create_mailing(
         db.session.flush()
         if moment is None:
             _deliver(mailing, event)
+        record(
+            "mailing_sent",
+            event_id=event.id,
+            subject=f"mailing:{mailing.id}",
+            detail={"scheduled": moment is not None, "recipients": mailing.recipient_count},
+            organiser=organiser,
+        )
         db.session.commit()
     return mailing
 

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
 
+from core.audit import record_now
 from core.errors import ServiceError, ValidationError
 from core.filters import filters_with_notices
 from core.pages import csrf_failed, current_organiser, download, put_errors
@@ -89,7 +90,7 @@ def _export_filters() -> queries.RegistrationFilters:
 def registrations(slug: str) -> ResponseReturnValue:
     event = _event(slug)
     filters = _list_filters()
-    return render_template(
+    page = render_template(
         "participants/manage_registrations.html",
         event=event,
         registrations=queries.list_registrations(event, filters),
@@ -102,6 +103,8 @@ def registrations(slug: str) -> ResponseReturnValue:
         form=ConfirmForm(),
         chosen_ids=set(),
     )
+    record_now("registrations_viewed", event_id=event.id, subject=f"event:{event.id}")
+    return page
 
 
 def _chosen_ids() -> list[int]:
@@ -260,11 +263,9 @@ def export_csv(slug: str) -> ResponseReturnValue:
     event = _event(slug)
     filters = _export_filters()
     sep = parse_separator(request.args.get("sep"))
-    return download(
-        exports.registrations_csv(event, filters, sep),
-        f"{event.slug}-registrations.csv",
-        "text/csv",
-    )
+    body = exports.registrations_csv(event, filters, sep)
+    _exported(event, "registrations_csv")
+    return download(body, f"{event.slug}-registrations.csv", "text/csv")
 
 
 @manage_bp.route("/events/<slug>/registrations.xlsx")
@@ -272,8 +273,10 @@ def export_csv(slug: str) -> ResponseReturnValue:
 def export_xlsx(slug: str) -> ResponseReturnValue:
     event = _event(slug)
     filters = _export_filters()
+    body = exports.registrations_xlsx(event, filters)
+    _exported(event, "registrations_xlsx")
     return download(
-        exports.registrations_xlsx(event, filters),
+        body,
         f"{event.slug}-registrations.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
@@ -293,4 +296,18 @@ def catering(slug: str) -> ResponseReturnValue:
 def catering_csv(slug: str) -> ResponseReturnValue:
     event = _event(slug)
     sep = parse_separator(request.args.get("sep"))
-    return download(exports.catering_csv(event, sep), f"{event.slug}-catering.csv", "text/csv")
+    body = exports.catering_csv(event, sep)
+    _exported(event, "catering_csv")
+    return download(body, f"{event.slug}-catering.csv", "text/csv")
+
+
+def _exported(event: Event, what: str) -> None:
+    """The audit log's entry of a file made: its format and whether the list's filters
+    narrowed it (which filters, by name; a search may hold a name, so never the values)."""
+    narrowed = sorted(k for k in queries.FILTER_KEYS if request.args.get(k))
+    record_now(
+        "registrations_exported",
+        event_id=event.id,
+        subject=f"event:{event.id}",
+        detail={"format": what, "filters": narrowed},
+    )

@@ -31,6 +31,7 @@ try:
 except ImportError:  # WTForms before 3.3 takes (value, label) pairs
     SelectChoice = None
 
+from core.audit import record_now
 from core.errors import ValidationError
 from core.pages import csrf_failed, current_organiser, put_errors
 from events import queries as event_queries
@@ -170,6 +171,12 @@ def download(slug: str, printout_id: int) -> ResponseReturnValue:
     organiser = current_organiser()
     event = event_queries.get_managed_event(organiser, slug)
     printout = printouts.printout_pdf(organiser, event, printout_id)
+    record_now(
+        "registrations_exported",
+        event_id=event.id,
+        subject=f"printout:{printout.id}",
+        detail={"format": f"{printout.kind}_pdf", "people": printout.people},
+    )
     response = send_file(
         io.BytesIO(printout.content or b""),
         mimetype="application/pdf",
@@ -199,6 +206,12 @@ def _at_once(slug: str, kind: str) -> ResponseReturnValue:
         return redirect(url_for(".print_page", slug=slug, **args))
     sheet = printables.printout(event, language, session, badges=kind == "badges")
     body = printables.render_pdf(printouts.TEMPLATES[kind], sheet)
+    record_now(
+        "registrations_exported",
+        event_id=event.id,
+        subject=f"event:{event.id}",
+        detail={"format": f"{kind}_pdf", "session": session.id if session else None},
+    )
     name = "badges" if kind == "badges" else "attendance-list"
     return (
         body,

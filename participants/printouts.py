@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import defer
 
+from core.audit import record
 from core.db import db, utcnow, write_transaction
 from core.errors import NotFound, ValidationError
 from core.models import Organiser
@@ -92,18 +93,26 @@ def request_printout(
             .order_by(Printout.id)
             .limit(1)
         )
-        if same is not None:
-            return same
-        printout = Printout(
+        printout = same
+        if printout is None:
+            printout = Printout(
+                event_id=event.id,
+                kind=kind,
+                language=language,
+                session_id=session_id,
+                requested_by_id=organiser.id,
+                status="queued",
+                created_at=utcnow(),
+            )
+            db.session.add(printout)
+            db.session.flush()
+        record(  # the list of names is asked for now (made by the worker, or one in the making)
+            "registrations_exported",
             event_id=event.id,
-            kind=kind,
-            language=language,
-            session_id=session_id,
-            requested_by_id=organiser.id,
-            status="queued",
-            created_at=utcnow(),
+            subject=f"printout:{printout.id}",
+            detail={"format": f"{kind}_pdf", "made": True, "session": session_id},
+            organiser=organiser,
         )
-        db.session.add(printout)
         db.session.commit()
     return printout
 

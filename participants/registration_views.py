@@ -21,6 +21,7 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
+from core.audit import record_now
 from core.errors import ServiceError, ValidationError
 from core.extensions import limiter, public_limit
 from core.outbox import messages_about, subject_of
@@ -171,7 +172,9 @@ def registration(slug: str, registration_id: int) -> ResponseReturnValue:
     event = _event(slug)
     person = queries.get_event_registration(event, registration_id)
     if request.method == "GET":
-        return _organiser_page(event, person)
+        page = _organiser_page(event, person)
+        record_now("registration_viewed", event_id=event.id, subject=f"registration:{person.id}")
+        return page
     form = OrganiserDetailsForm()
     if not form.validate():
         return _organiser_page(event, person, form, status=400, general=csrf_failed(form))
@@ -198,7 +201,7 @@ def sessions(slug: str, registration_id: int) -> ResponseReturnValue:
         )
     was = person.status
     try:
-        person = services.change_sessions(person, form.sessions.data or [])
+        person = services.change_sessions(person, form.sessions.data or [], by_organiser=True)
     except ValidationError as err:
         general = put_errors(form, err.fields)
         return _organiser_page(event, person, sessions_form=form, status=422, general=general)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from core.audit import record
 from core.db import db, utcnow, write_transaction
 from core.errors import Conflict, ValidationError
 from events.models import Event
@@ -264,6 +265,13 @@ def register(
         else:
             registered.waitlist_position = waitlist_position(registered)
             emails.waitlisted(registered, registered.waitlist_position)
+        if by_organiser:  # the audit log, written with the registration or not at all
+            record(
+                "registration_added",
+                event_id=event_id,
+                subject=f"registration:{registration_id}",
+                detail={"status": status},
+            )
         db.session.commit()
     if isinstance(event, Event):  # the counts changed in the database alone: read them again
         db.session.expire(event, ["confirmed_count", "version"])
@@ -281,19 +289,29 @@ def cancel(registration: Registration, *, by_organiser: bool = False) -> Registr
             return registration
         if registration.status == "confirmed":
             apply(event, registration, -1)
+        was = registration.status
         registration.status = "cancelled"
         registration.cancelled_at = utcnow()
         emails.cancelled(registration, by_organiser=by_organiser)
+        if by_organiser:
+            record(
+                "registration_cancelled",
+                event_id=registration.event_id,
+                subject=f"registration:{registration.id}",
+                detail={"was": was},
+            )
         db.session.flush()
         promote_from_waitlist(event)
         db.session.commit()
     return registration
 
 
-def change_sessions(registration: Registration, session_ids: list[Any]) -> Registration:
+def change_sessions(
+    registration: Registration, session_ids: list[Any], *, by_organiser: bool = False
+) -> Registration:
     """Choose other sessions. A confirmed person keeps their seat only if the new sessions have
     room (else nothing changes and the full session is named); a waitlisted person may become
-    confirmed by choosing sessions that have room."""
+    confirmed by choosing sessions that have room. An organiser's change is in the audit log."""
     if registration.status == "cancelled":
         raise ValidationError({"sessions": _l("This registration is cancelled.")})
     with write_transaction():
@@ -322,6 +340,13 @@ def change_sessions(registration: Registration, session_ids: list[Any]) -> Regis
         registration.sessions = new_sessions
         db.session.flush()
         promote_from_waitlist(event)
+        if by_organiser:
+            record(
+                "registration_edited",
+                event_id=registration.event_id,
+                subject=f"registration:{registration.id}",
+                detail={"fields": ["sessions"], "added": len(added), "left": len(left)},
+            )
         db.session.commit()
     return registration
 
@@ -346,6 +371,12 @@ def confirm_from_waitlist(registration: Registration) -> Registration:
         registration.status = "confirmed"
         apply(event, registration, +1)
         emails.promoted(registration)
+        record(
+            "registration_edited",
+            event_id=registration.event_id,
+            subject=f"registration:{registration.id}",
+            detail={"fields": ["status"], "status": "confirmed"},
+        )
         db.session.commit()
     return registration
 
@@ -356,6 +387,11 @@ def check_in(registration: Registration, attended: bool = True) -> Registration:
     if attended and registration.status != "confirmed":
         raise ValidationError({"status": _l("Only a confirmed registration can be checked in.")})
     registration.attended_at = (registration.attended_at or utcnow()) if attended else None
+    record(
+        "checked_in" if attended else "check_in_undone",
+        event_id=registration.event_id,
+        subject=f"registration:{registration.id}",
+    )
     db.session.commit()
     return registration
 

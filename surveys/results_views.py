@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from core.audit import record_now
 from core.charts import Chart, Series
 from core.errors import ValidationError
 from core.pages import current_organiser, download
@@ -90,16 +91,24 @@ def results(survey_id: int) -> ResponseReturnValue:
     return page, 422 if errors else 200
 
 
-def _export(survey: Survey) -> tuple[list[str], list[list]]:
+def _export(survey: Survey, what: str) -> tuple[list[str], list[list]]:
     filters = parse_filters(request.args)  # a bad filter: the error page (422)
-    return export_table(survey, filters)
+    headers, table = export_table(survey, filters)
+    if not survey.anonymous:  # responses tied to people: the audit log says who took them
+        record_now(
+            "responses_exported",
+            event_id=survey.event_id,
+            subject=f"survey:{survey.id}",
+            detail={"format": what},
+        )
+    return headers, table
 
 
 @bp.get("/manage/surveys/<int:survey_id>/results.csv")
 @login_required
 def results_csv(survey_id: int) -> ResponseReturnValue:
     survey = require_survey(current_organiser(), survey_id)
-    headers, table = _export(survey)
+    headers, table = _export(survey, "csv")
     return download(to_csv(headers, table), f"survey-{survey.id}-results.csv", "text/csv")
 
 
@@ -107,7 +116,7 @@ def results_csv(survey_id: int) -> ResponseReturnValue:
 @login_required
 def results_xlsx(survey_id: int) -> ResponseReturnValue:
     survey = require_survey(current_organiser(), survey_id)
-    headers, table = _export(survey)
+    headers, table = _export(survey, "xlsx")
     return download(
         to_xlsx(_("Responses"), headers, table),
         f"survey-{survey.id}-results.xlsx",
