@@ -24,7 +24,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -173,10 +173,11 @@ def approve(request_id: int) -> ResponseReturnValue:
     except ServiceError as err:
         return _admin_page(status=err.status, errors=[str(err.message)])
     flash(
-        _(
+        ngettext(
+            "The request is approved: %(num)s registration is anonymised, and the person is told.",
             "The request is approved: %(num)s registrations are anonymised, and the person is "
             "told.",
-            num=done.registrations_anonymised,
+            done.registrations_anonymised,
         ),
         "success",
     )

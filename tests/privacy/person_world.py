@@ -38,7 +38,7 @@ MAJA = {
     "role": "Inköpschef",
 }
 COLLEAGUE = {"name": "Kalle Kollega", "email": "kalle.kollega@stockholm.se", "needs": "Vegan"}
-LOOKALIKE = {"name": "Maja Annan", "email": "xmaja.uppgift@stockholm.se", "needs": "Laktosfri"}
+LOOKALIKE = {"name": "Maja Annan", "email": "maja.uppgift@stockholms.se", "needs": "Laktosfri"}
 ANSWER_TEXT = "Mycket givande, tack från Maja"
 
 
