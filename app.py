@@ -137,6 +137,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from privacy.views import bp as privacy_pages
 
     app.register_blueprint(privacy_pages)
+    import privacy.emails  # noqa: F401  (the erasure request's mail kinds, for the worker)
+    from privacy.person_views import admin_bp as erasure_requests
+    from privacy.person_views import bp as person_privacy
+
+    app.register_blueprint(person_privacy)  # /r/<token>/data.json and /erase
+    app.register_blueprint(erasure_requests)
     from core.openapi import bp as openapi_bp
 
     apis = (events_api, participants_api, materials_api, surveys_api, survey_results_api,

@@ -20,6 +20,13 @@ then sends what is due:
 
 A row without a snapshot (queued already rendered, before the snapshots) is sent as it is.
 
+Kinds marked with `forget_after_sending(...)` (the notice that a person's data was erased) keep
+nothing of their recipient once their fate is settled: the UPDATE that marks such a message
+sent also empties its recipient, snapshot, text, HTML and attachments (the subject stays, as
+the record of what kind of message went), and one that fails for good is emptied the same way,
+as failed "anonymised" so it is never retried. So the address is in the database only while the
+message waits to go out.
+
 The lease value doubles as the claim's identity: a worker only sends a message while its own
 lease is still running, and only updates rows whose `claimed_until` still equals the lease it
 wrote, so a slow worker can never overwrite (or duplicate) the work of the worker that took
@@ -54,6 +61,7 @@ from core.models import OutboxMessage
 __all__ = [
     "PERMANENT_FAILURES",
     "PermanentFailure",
+    "forget_after_sending",
     "queue_email",
     "messages_about",
     "rendered",
@@ -71,6 +79,30 @@ LEASE_MARGIN = timedelta(seconds=30)
 # Errors kept on a row are cut to this length. Log lines say a message's fate with its id, kind
 # and attempt (core/logs.py masks any address an SMTP error quotes).
 MAX_ERROR_LENGTH = 2000
+
+
+# Kinds whose recipient and text are emptied once sent or failed for good.
+_FORGET_AFTER_SENDING: set[str] = set()
+
+# What an emptied message keeps of itself: its kind, subject, status and dates.
+_FORGOTTEN: dict[str, Any] = {
+    "recipient": "",
+    "facts": None,
+    "body_text": None,
+    "body_html": None,
+    "attachments": [],
+}
+
+
+def forget_after_sending(*kinds: str) -> None:
+    """Mark these kinds as kept only until sent (see the module's docstring): for a message
+    to a person whose every other trace is gone, such as the notice that their data was
+    erased."""
+    _FORGET_AFTER_SENDING.update(kinds)
+
+
+def forgets(kind: str) -> bool:
+    return kind in _FORGET_AFTER_SENDING
 
 
 # --- queueing -------------------------------------------------------------------------------
@@ -276,6 +308,8 @@ def _mark_sent(message: _Claimed, lease: datetime, content: RenderedMail | None 
             "body_html": content.body_html,
             "attachments": content.attachments,
         }
+    if forgets(message.kind):
+        values.update(_FORGOTTEN)  # in the same UPDATE: sent and forgotten at once
     done = _update_claimed(
         message.id,
         lease,
@@ -314,6 +348,8 @@ def _record_failure(message: _Claimed, lease: datetime, error: str) -> None:
             "outbox message %s failed after %s attempts: %s",
             message.id, attempts, error, extra=_fate(message, "failed", attempts),
         )  # fmt: skip
+        if forgets(message.kind):
+            values.update(_FORGOTTEN, failure_reason="anonymised", last_error=None)
     else:
         values["status"] = "queued"
         values["next_attempt_at"] = utcnow() + timedelta(seconds=backoff_delay(attempts))
@@ -332,14 +368,20 @@ def _record_permanent_failure(
         "outbox message %s cannot be sent (%s): %s",
         message.id, failure.reason, failure, extra=_fate(message, "failed"),
     )  # fmt: skip
+    values: dict[str, Any] = {
+        "last_error": failure.error[:MAX_ERROR_LENGTH],
+        "failure_reason": failure.reason,
+    }
+    if forgets(message.kind):
+        # never retried (core.outbox_admin.NO_RETRY); the error may quote the address
+        values.update(_FORGOTTEN, failure_reason="anonymised", last_error=None)
     _update_claimed(
         message.id,
         lease,
         status="failed",
         attempts=message.attempts + 1,
-        last_error=failure.error[:MAX_ERROR_LENGTH],
-        failure_reason=failure.reason,
         claimed_until=None,
+        **values,
     )
 
 

@@ -160,6 +160,8 @@ EMAIL_CONTEXT = {
     "name", "survey", "answer_url", "closes_on", "opt_out_url",
     # outreach.emails: a campaign's invitation
     "invitation_url", "withdraw_url", "for_groups",
+    # privacy.emails: an erasure request received, approved or rejected
+    "requested_on", "decided_on", "registrations", "note", "imy_url",
 }  # fmt: skip
 
 
