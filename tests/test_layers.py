@@ -160,6 +160,7 @@ EMAIL_CONTEXT = {
     "name", "survey", "answer_url", "closes_on", "opt_out_url",
     # outreach.emails: a campaign's invitation
     "invitation_url", "withdraw_url", "for_groups",
+    "link", "minutes",  # core.password_reset: an organiser's reset link and how long it works
 }  # fmt: skip
 
 
