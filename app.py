@@ -82,9 +82,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import surveys.models  # noqa: F401
     import surveys.organisations  # noqa: F401  (listens to organisations_merged)
     import surveys.stages  # noqa: F401  (keeps the registrations' stages as rows are flushed)
+    from core.account_views import bp as accounts_bp
     from core.audit_views import bp as audit_bp
     from core.cli import register_commands
     from core.outbox_views import bp as outbox_bp
+    from core.password_reset_views import bp as password_reset_bp
     from core.views import bp as core_bp
     from events.api import bp as events_api
     from events.calendar_views import bp as calendar_bp
@@ -103,6 +105,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participants.views import bp as participants_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(password_reset_bp)
     app.register_blueprint(outbox_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(events_bp)

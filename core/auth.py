@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import request
@@ -12,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.addresses import email_key
-from core.db import db, write_transaction
+from core.db import db, utcnow, write_transaction
 from core.errors import ServiceError, ValidationError
 from core.extensions import login_manager
 from core.models import ApiToken, Organiser
@@ -20,7 +21,15 @@ from core.models import ApiToken, Organiser
 
 @login_manager.user_loader
 def load_organiser(organiser_id: str) -> Organiser | None:
-    return db.session.get(Organiser, int(organiser_id))
+    """The signed-in organiser of a session or a remember cookie, read on every request: a
+    deactivated account is None here, so its sessions (and remember cookies) end at once."""
+    try:
+        organiser = db.session.get(Organiser, int(organiser_id))
+    except ValueError:
+        return None
+    if organiser is None or not organiser.active:
+        return None
+    return organiser
 
 
 def find_organiser(email: str) -> Organiser | None:
@@ -65,10 +74,18 @@ def _hash(token: str) -> str:
 
 
 @write_transaction()
-def create_api_token(organiser: Organiser) -> str:
-    """A new token; only its hash is kept, so this is the one time it can be read."""
+def create_api_token(organiser: Organiser, label: str = "") -> str:
+    """A new token; only its hash is kept, so this is the one time it can be read. Its last
+    four characters (hint) and the organiser's label tell it apart on their account page."""
     token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(organiser=organiser, token_hash=_hash(token)))
+    db.session.add(
+        ApiToken(
+            organiser=organiser,
+            token_hash=_hash(token),
+            label=" ".join(label.split())[:100],
+            hint=token[-4:],
+        )
+    )
     db.session.commit()
     return token
 
@@ -88,4 +105,30 @@ def organiser_from_token() -> Organiser:
     )
     if api_token is None or not api_token.organiser.active:
         raise Unauthorized(_l("The API token is not valid."))
+    _note_use(api_token)
     return api_token.organiser
+
+
+# A token's last use is written at most this often, so a busy client does not turn every
+# read into a write; the account page shows the time to the minute.
+LAST_USED_PRECISION = timedelta(seconds=60)
+
+
+def _note_use(api_token: ApiToken) -> None:
+    now = utcnow()
+    if api_token.last_used_at is not None and now - api_token.last_used_at < LAST_USED_PRECISION:
+        return
+    token_id = api_token.id
+    with write_transaction():
+        db.session.execute(
+            sa.update(ApiToken)
+            .where(
+                ApiToken.id == token_id,
+                sa.or_(
+                    ApiToken.last_used_at.is_(None),
+                    ApiToken.last_used_at < now - LAST_USED_PRECISION,
+                ),
+            )
+            .values(last_used_at=now)
+        )
+        db.session.commit()

@@ -55,6 +55,9 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,  # reverse proxies in front: X-Forwarded-For/-Proto are read from them
     "LOGIN_FAILURES_PER_ACCOUNT": "10 per 15 minutes",  # failed sign-ins, then 429
     "LOGIN_FAILURES_PER_ADDRESS": "30 per 15 minutes",
+    "PASSWORD_RESET_SECONDS": 3600,  # how long a password reset link works (core/password_reset.py)
+    "PASSWORD_RESETS_PER_ACCOUNT": "5 per hour",  # reset links asked for, then 429
+    "PASSWORD_RESETS_PER_ADDRESS": "20 per hour",
     "HSTS_SECONDS": None,  # None: two years in production, off elsewhere; 0 turns it off
     "SESSION_COOKIE_SECURE": None,  # None: True in production
     "REMEMBER_COOKIE_SECURE": None,

@@ -1,16 +1,14 @@
-"""Sign-in, organiser accounts, and the accessibility statement (the privacy page is
-privacy/views.py)."""
+"""Sign-in and the accessibility statement (accounts: core/account_views.py; the privacy
+page: privacy/views.py)."""
 
 from __future__ import annotations
 
 import unicodedata
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -20,14 +18,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
-from core.auth import authenticate, create_organiser
-from core.db import db
-from core.errors import ValidationError
+from core.auth import authenticate
 from core.extensions import limiter
-from core.forms import LoginForm, OrganiserForm
-from core.models import Organiser
+from core.forms import LoginForm
 
 bp = Blueprint("core", __name__)
 
@@ -93,25 +88,6 @@ def logout():
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("events.index"))
-
-
-@bp.route("/manage/organisers", methods=["GET", "POST"])
-@login_required
-def organisers():
-    if not current_user.is_admin:
-        abort(403)
-    form = OrganiserForm()
-    if form.validate_on_submit():
-        try:
-            create_organiser(form.email.data, form.name.data, form.password.data, form.admin.data)
-        except ValidationError as err:
-            for field, message in err.fields.items():
-                getattr(form, field).errors.append(str(message))
-        else:
-            flash(_("Organiser account created."), "success")
-            return redirect(url_for("core.organisers"))
-    people = db.session.scalars(sa.select(Organiser).order_by(Organiser.name)).all()
-    return render_template("core/organisers.html", form=form, organisers=people)
 
 
 @bp.route("/accessibility")

@@ -162,6 +162,7 @@ EMAIL_CONTEXT = {
     "invitation_url", "withdraw_url", "for_groups",
     # privacy.emails: an erasure request received, approved or rejected
     "requested_on", "decided_on", "registrations", "note", "imy_url",
+    "link", "minutes",  # core.password_reset: an organiser's reset link and how long it works
 }  # fmt: skip
 
 
