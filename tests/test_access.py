@@ -326,6 +326,7 @@ class Family:
     registration_id: int
     token: str  # the registration's manage link
     email: str  # the registrant's: never in a refused answer
+    material_title: str  # never on another organiser's own pages
     survey_id: int
     section_id: int
     question_id: int
@@ -427,6 +428,7 @@ class World:
             registration_id=reg.id,
             token=reg.token,
             email=reg.email,
+            material_title=f"Modell {n}",
             survey_id=survey.id,
             section_id=survey.sections[0].id,
             question_id=survey.questions[0].id,
@@ -485,12 +487,21 @@ def _callers(app: Flask, w: World) -> dict[str, Caller]:
 
     callers = {
         "anonymous": Caller("anonymous", app.test_client()),
-        "registrant": Caller("registrant", app.test_client()),
+        # The registrant's manage-link token is no API token: they send it as one, refused.
+        "registrant": Caller("registrant", app.test_client(), w.a.token),
     }
     for role, who in (("other", w.org3), ("co", w.org2), ("owner", w.org1),
                       ("deactivated", w.org5), ("admin", w.root)):  # fmt: skip
         callers[role] = Caller(role, signed_in(who), create_api_token(who))
-    # Deactivated after signing in and getting a token: both must stop working at once.
+    # Deactivated after signing in and getting a token, both of which worked until then:
+    # both must stop working at once.
+    assert (
+        callers["deactivated"].client.get(f"/manage/events/{w.a.slug}/registrations").status_code
+        == 200
+    )
+    api = f"/api/v1/events/{w.a.slug}/registrations"
+    bearer = {"Authorization": f"Bearer {callers['deactivated'].bearer}"}
+    assert app.test_client().get(api, headers=bearer).status_code == 200
     w.org5.active = False
     db.session.commit()
     return callers
@@ -563,11 +574,20 @@ def _granted(response: Any, spec: Access, family: Family) -> bool:
     return True
 
 
+def _shows_a(response: Any, a: Family) -> bool:
+    """Whether an organiser's own list or report shows A's registrant or A's material (kept
+    for A's registrants). A's title may show: the event is published, and the shared register of
+    organisations lists the events their people came to."""
+    body = response.get_data(as_text=True)
+    return any(text in body for text in (a.email, a.material_title))
+
+
 def _stale_token(caller: Caller, url: str, spec: Access, response: Any) -> bool:
-    """A deactivated organiser's API token on a public route: 401 (the token is refused, as it
-    should be) is as right as the public answer."""
+    """A deactivated organiser's API token (or a registrant's manage-link token sent as one) on
+    a public route: 401 (the token is refused, as it should be) is as right as the public
+    answer."""
     return (
-        caller.role == "deactivated"
+        caller.role in ("deactivated", "registrant")
         and spec.who == PUBLIC
         and url.startswith("/api/")
         and response.status_code == 401
@@ -599,6 +619,8 @@ def test_access(app: Flask, world: World, endpoint: str, method: str, path: str)
             problems.append(f"{role} may: {method} {url} -> {status} {where} (expected {spec.ok})")
         elif not may and not _refused(response, family):
             problems.append(f"{role} may not: {method} {url} -> {status} {where}")
+        elif role == "other" and spec.who == ORGANISER and _shows_a(response, world.a):
+            problems.append(f"other sees event A's data: {method} {url} -> {status}")
     # B's organiser, with B's own address but A's rows in it, is refused too (a scanned ticket
     # of another event may say so, 409, as long as it shows nothing of the person).
     if spec.who == MANAGER and "slug" in rule.arguments and len(rule.arguments) > 1:
