@@ -97,7 +97,12 @@ ACCESS: dict[str, Access] = {
     # --- public pages, calendars and the sign-in -------------------------------------------
     "static": public(),
     "core.accessibility": public(),
-    "core.privacy": public(),
+    "privacy.page": public(),
+    "health.healthz": public(),
+    "password_reset.forgot": public(),
+    "password_reset.forgot:POST": public(EMPTY),
+    # A guessed reset link is refused (400) for everyone; the real one: test_password_reset.
+    "password_reset.reset": public(400),
     "core.login": public(200, 302, to="/manage/"),  # a signed-in organiser goes on
     "core.login:POST": public(EMPTY, 302, to="/manage/"),
     "core.logout": public(302, to="/"),
@@ -137,6 +142,9 @@ ACCESS: dict[str, Access] = {
     "participants_api.get_registration": token(),
     "participants_api.cancel_registration": token(),
     "participants_api.change_sessions": token(sessions=[]),
+    "privacy_person.data": token(),
+    "privacy_person.erase": token(),
+    "privacy_person.erase:POST": token(302, to="/r/"),
     "materials.download": Access(MATERIAL, (302,), "example.org"),
     # --- any organiser: lists of their own, new things -------------------------------------
     "events_manage.index": organiser(),
@@ -158,6 +166,14 @@ ACCESS: dict[str, Access] = {
     "events_api.create_event": organiser(EMPTY),
     "materials_api.create_material": organiser(EMPTY),
     "surveys_api.create_survey": organiser(EMPTY),
+    # Their own account: every organiser has one
+    "accounts.account": organiser(),
+    "accounts.rename": organiser(EMPTY),
+    "accounts.change_password": organiser(EMPTY),
+    "accounts.new_token": organiser(EMPTY),  # a label is needed
+    # A token is the owner's: revoked by them (302); another organiser's id is 404 and the
+    # token stays (tests/core/test_accounts.py).
+    "accounts.revoke_token": organiser(302, 404, to="/manage/account"),
     # The shared register of organisations: every organiser may merge (organisation_views.py)
     "organisations.index": organiser(),
     "organisations.choose": organiser(),
@@ -262,8 +278,19 @@ ACCESS: dict[str, Access] = {
     "surveys_api.get_survey": manager(),
     "survey_results_api.get_results": manager(),
     # --- admins ----------------------------------------------------------------------------
-    "core.organisers": admin(),
-    "core.organisers:POST": admin(),  # the form again, with its errors
+    "accounts.organisers": admin(),
+    "accounts.organisers:POST": admin(EMPTY),
+    "accounts.organiser": admin(),
+    "accounts.organiser:POST": admin(302, to="/manage/organisers"),  # no fields sent: as it was
+    "accounts.deactivate": admin(302, to="/manage/organisers"),
+    "accounts.reactivate": admin(302, to="/manage/organisers"),
+    "audit.index": admin(),
+    "audit.export_csv": admin(),
+    "privacy.event_retention": admin(),
+    "privacy.event_retention:POST": admin(302, to="/manage/events/"),  # empty: the defaults
+    "privacy_erasure.index": admin(),
+    "privacy_erasure.approve": admin(302, to="/manage/erasure-requests"),
+    "privacy_erasure.reject": admin(EMPTY),  # a reason is needed
     "outbox.index": admin(),
     "outbox.show": admin(),
     "outbox.retry": admin(302, to="/manage/outbox"),
@@ -347,6 +374,9 @@ class Family:
     loser_id: str  # two organisations, for the merge
     survivor_id: str
     message_id: int  # an outbox message
+    organiser_id: int  # an organiser account an admin may change
+    token_id: int  # the owner's API token
+    request_id: int  # an erasure request (by the second person)
 
 
 @dataclass
@@ -425,6 +455,21 @@ class World:
                 "audience": {"kind": "registrants", "events": [event.slug]},
             },
         )
+        from core.models import ApiToken
+        from privacy.models import ErasureRequest
+
+        spare = _organiser(f"spare{n}@access.se", f"Sam Spare {n}")
+        create_api_token(owner, label=f"family {n}")
+        token_id = (
+            db.session.query(ApiToken)
+            .filter_by(organiser_id=owner.id)
+            .order_by(ApiToken.id.desc())
+            .first()
+            .id
+        )
+        erasure = ErasureRequest(registration_id=other.id, language="sv")
+        db.session.add(erasure)
+        db.session.commit()
         message = db.session.query(OutboxMessage).filter_by(registration_id=reg.id).first()
         assert message is not None
         stored = db.session.get(Registration, other.id)
@@ -449,6 +494,9 @@ class World:
             loser_id=str(reg.organisation_id),
             survivor_id=str(stored.organisation_id),
             message_id=message.id,
+            organiser_id=spare.id,
+            token_id=token_id,
+            request_id=erasure.id,
         )
 
     def copy_of_a(self) -> Family:
