@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import surveys.stages  # noqa: F401  (keeps the registrations' stages as rows are flushed)
     from core.cli import register_commands
     from core.outbox_views import bp as outbox_bp
+    from core.two_factor_views import bp as two_factor_bp
     from core.views import bp as core_bp
     from events.api import bp as events_api
     from events.calendar_views import bp as calendar_bp
@@ -88,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participants.views import bp as participants_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(two_factor_bp)
     app.register_blueprint(outbox_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(events_manage)
