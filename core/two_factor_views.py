@@ -213,7 +213,9 @@ def _setup_page(organiser: Organiser, at_login: bool):
 def login_setup():
     """Setting two-factor up after the password, when an admin requires it."""
     organiser = two_factor.pending_organiser(setup=True)
-    if organiser is None:
+    if organiser is None or organiser.totp_secret:
+        # Set up meanwhile (in another browser): a half-done sign-in must not replace it.
+        session.pop(two_factor.PENDING, None)
         return _expired()
     return _setup_page(organiser, at_login=True)
 

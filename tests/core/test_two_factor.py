@@ -347,6 +347,19 @@ def test_when_required_an_organiser_without_it_sets_it_up_before_managing(client
     assert client.post("/login/code", data={"recovery_code": codes[0]}).status_code == 302
 
 
+def test_a_half_done_setup_cannot_replace_one_made_meanwhile(app, organiser, admin):
+    two_factor.set_two_factor_required(admin, True)
+    stranger = app.test_client()
+    assert sign_in_password(stranger).location.endswith("/login/setup")
+    secret = setup_key(stranger.get("/login/setup").get_data(as_text=True))
+    own, _ = enable(organiser, now=two_factor.utcnow())  # Anna sets it up elsewhere
+    response = stranger.post("/login/setup", data={"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302 and response.location.endswith("/login")
+    db.session.expire_all()
+    assert organiser.totp_secret == own
+    assert stranger.get("/manage/").status_code == 302
+
+
 def test_when_required_a_session_from_before_is_sent_to_setup(client, organiser, admin):
     sign_in_password(client)
     assert client.get("/manage/").status_code == 200
