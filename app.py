@@ -87,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from core.cli import register_commands
     from core.outbox_views import bp as outbox_bp
     from core.password_reset_views import bp as password_reset_bp
+    from core.two_factor_views import bp as two_factor_bp
     from core.views import bp as core_bp
     from events.api import bp as events_api
     from events.calendar_views import bp as calendar_bp
@@ -107,6 +108,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(password_reset_bp)
+    app.register_blueprint(two_factor_bp)
     app.register_blueprint(outbox_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(events_bp)

@@ -14,15 +14,17 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from core.auth import authenticate
 from core.extensions import limiter
 from core.forms import LoginForm
+from core.two_factor import PENDING, after_password
 
 bp = Blueprint("core", __name__)
 
@@ -76,9 +78,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         organiser = authenticate(form.email.data, form.password.data)
-        if organiser:
-            login_user(organiser, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or url_for("events_manage.index"))
+        if organiser:  # the code step next, when two-factor is on or required
+            next_url = _safe_next(request.args.get("next"))
+            return redirect(after_password(organiser, form.remember.data, next_url))
         form.password.errors.append(_("The email or password is wrong."))
     return render_template("core/login.html", form=form), 200 if not form.errors else 422
 
@@ -86,6 +88,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     logout_user()
+    session.pop(PENDING, None)  # a sign-in half done (password, no code yet) ends too
     flash(_("You are signed out."), "info")
     return redirect(url_for("events.index"))
 
