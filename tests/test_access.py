@@ -106,6 +106,9 @@ ACCESS: dict[str, Access] = {
     "core.login": public(200, 302, to="/manage/"),  # a signed-in organiser goes on
     "core.login:POST": public(EMPTY, 302, to="/manage/"),
     "core.logout": public(302, to="/"),
+    # The code and setup steps of a sign-in: without a password just given, back to /login
+    "two_factor.code": public(302, to="/login"),
+    "two_factor.login_setup": public(302, to="/login"),
     "events.index": public(),
     "events.past": public(),
     "events.detail": public(),
@@ -174,6 +177,11 @@ ACCESS: dict[str, Access] = {
     # A token is the owner's: revoked by them (302); another organiser's id is 404 and the
     # token stays (tests/core/test_accounts.py).
     "accounts.revoke_token": organiser(302, 404, to="/manage/account"),
+    "two_factor.account": organiser(),
+    "two_factor.setup": organiser(),
+    "two_factor.setup:POST": organiser(EMPTY),
+    "two_factor.disable": organiser(EMPTY),
+    "two_factor.recovery_codes": organiser(EMPTY),
     # The shared register of organisations: every organiser may merge (organisation_views.py)
     "organisations.index": organiser(),
     "organisations.choose": organiser(),
@@ -284,6 +292,8 @@ ACCESS: dict[str, Access] = {
     "accounts.organiser:POST": admin(302, to="/manage/organisers"),  # no fields sent: as it was
     "accounts.deactivate": admin(302, to="/manage/organisers"),
     "accounts.reactivate": admin(302, to="/manage/organisers"),
+    "two_factor.security": admin(),
+    "two_factor.security:POST": admin(302, to="/manage/security"),
     "audit.index": admin(),
     "audit.export_csv": admin(),
     "privacy.event_retention": admin(),
