@@ -9,9 +9,10 @@ What runs, all on loopback:
 
 - PostgreSQL: a fresh database (SOAK_POSTGRES_URL's server, default
   postgresql+psycopg://postgres@127.0.0.1:5432/postgres), migrated with
-  `flask --app app db upgrade`, seeded through the services (24 published events, three public
-  materials with files, a survey that stands alone, to every confirmed registrant), dropped at
-  the end (--keep-db keeps it);
+  `flask --app app db upgrade`, seeded through the services (24 published events: six with
+  room for thousands and one with 8 seats that gets 30 % of the registrations, so that it has
+  a waiting list promoted when someone cancels; three public materials with files; a survey
+  that stands alone, to every confirmed registrant), dropped at the end (--keep-db keeps it);
 - gunicorn with the production settings (`-c gunicorn.conf.py --no-control-socket`,
   WEB_CONCURRENCY=4 sync workers by default, MOTESPLATS_ENV=production, rate limits off);
 - a real SMTP server (aiosmtpd) that records every message it accepts by Message-ID, listening
@@ -87,8 +88,9 @@ from bench.run import _event_data, cpu_seconds, free_port, workers_of  # noqa: E
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 EVENTS = 24
 BIG_EVENTS = range(0, 6)  # room for thousands: registrations confirmed
-SMALL_EVENTS = range(6, 8)  # 30 seats: a waiting list, promoted on cancellation
-REGISTRATION_EVENTS = [*BIG_EVENTS, *SMALL_EVENTS]
+SMALL_EVENT = 6  # 8 seats: a waiting list, promoted when someone cancels
+SMALL_SEATS = 8
+SMALL_SHARE = 0.3  # of the registrations go to the small event
 LEASE_SECONDS = 40  # OUTBOX_LEASE_SECONDS for the workers (core.outbox.LEASE_MARGIN is 30 s)
 RESTART_AFTER = 2.0  # seconds between killing outbox worker A and starting it again
 
@@ -217,7 +219,8 @@ def fresh_database(admin_url: str, keep: bool) -> Iterator[str]:
 
 @dataclass
 class Seeded:
-    slugs: list[str]  # the events registered into
+    slugs: list[str]  # the events registered into (big ones)
+    small_slug: str  # the small event, with its waiting list
     browse_slugs: list[str]  # every event page browsed
     material_ids: list[int]
     survey_id: int
@@ -255,8 +258,9 @@ def seed(url: str, upload_dir: Path) -> Seeded:
                     {"code": "contracting_authority", "quota": None},
                     {"code": "supplier", "quota": None},
                 ]
-            elif i in SMALL_EVENTS:
-                data["capacity"] = 30
+            elif i == SMALL_EVENT:
+                data["capacity"] = SMALL_SEATS
+                data["target_groups"] = []  # every group, no quota
             events.append(create_event(organiser, data))
         add_demo_materials(events)
         material_ids = list(db.session.scalars(sa.select(Material.id).order_by(Material.id)))
@@ -273,13 +277,13 @@ def seed(url: str, upload_dir: Path) -> Seeded:
             },
         )
         survey_id = survey.id
-        slugs = [events[i].slug for i in REGISTRATION_EVENTS]
+        slugs = [events[i].slug for i in BIG_EVENTS]
         browse = [e.slug for e in events]
         db.session.remove()
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("ANALYZE"))  # autovacuum is off on this machine's PostgreSQL
         db.engine.dispose()
-    return Seeded(slugs, browse, material_ids, survey_id)
+    return Seeded(slugs, events[SMALL_EVENT].slug, browse, material_ids, survey_id)
 
 
 # --- processes ---------------------------------------------------------------------------------
@@ -491,6 +495,11 @@ class Client:
         group = "supplier" if self.rng.random() < 0.2 else "contracting_authority"
         return n, f"soak-{self.shared.run_id}-{n}@example.se", group
 
+    def _event_to_register(self) -> str:
+        if self.rng.random() < SMALL_SHARE:
+            return self.shared.seeded.small_slug
+        return self.rng.choice(self.shared.seeded.slugs)
+
     def _registered(self, token: str, how: str) -> None:
         with self.shared.lock:
             self.shared.registered[token] = how
@@ -498,7 +507,7 @@ class Client:
 
     def register_api(self) -> None:
         n, address, group = self._person()
-        slug = self.rng.choice(self.shared.seeded.slugs)
+        slug = self._event_to_register()
         body = {
             "name": f"Soak Person {n}",
             "email": address,
@@ -517,7 +526,7 @@ class Client:
 
     def register_form(self) -> None:
         n, address, group = self._person()
-        slug = self.rng.choice(self.shared.seeded.slugs)
+        slug = self._event_to_register()
         page = self.call("register_form", "GET", f"/events/{slug}/register")
         form = {
             "csrf_token": csrf_of(page.text),
