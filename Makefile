@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test test-postgres test-browser lint format worker bench translations lock wheel clean assets
+.PHONY: run test test-postgres test-browser lint format worker bench soak translations lock wheel clean assets
 
 # .venv holds exactly requirements.lock (every package pinned with its hashes), then the app
 # itself as an editable install without dependencies (--no-build-isolation: setup.py's build
@@ -92,6 +92,13 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# PostgreSQL, 4 gunicorn workers, 2 outbox workers and an SMTP server under mixed traffic for
+# 3 minutes, a worker of each killed midway; fails when anything was lost (bench/soak.py).
+# `make soak SOAK_ARGS=--quick` runs 40 s.
+SOAK_ARGS ?=
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 translations: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l --no-location --ignore-dirs=".venv node_modules migrations build tests bench" -o translations/messages.pot .
