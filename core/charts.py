@@ -36,7 +36,6 @@ from markupsafe import Markup
 from pygal.style import Style
 
 SVG_NS = "http://www.w3.org/2000/svg"
-ET.register_namespace("", SVG_NS)
 
 # Contrast with white (#ffffff): 5.2, 4.9, 6.4, 11.2, 7.3, 7.0, 8.6:1 (WCAG 1.4.11 asks 3:1).
 PALETTE = ("#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#912b88", "#505a5f", "#6f4e00")
@@ -211,6 +210,10 @@ def chart_svg(chart: Chart) -> Markup:
     desc.text = chart.description
     root.insert(0, desc)
     root.insert(0, title)
+    # Registered at each use: the registry is global, and WeasyPrint's PDF metadata takes the
+    # prefix "" for itself when the first PDF is made, after which every chart came out as
+    # <ns0:svg>, which browsers do not draw.
+    ET.register_namespace("", SVG_NS)
     return Markup(ET.tostring(root, encoding="unicode", short_empty_elements=True))
 
 
