@@ -91,7 +91,9 @@ BIG_EVENTS = range(0, 6)  # room for thousands: registrations confirmed
 SMALL_EVENT = 6  # 8 seats: a waiting list, promoted when someone cancels
 SMALL_SEATS = 8
 SMALL_SHARE = 0.3  # of the registrations go to the small event
-LEASE_SECONDS = 40  # OUTBOX_LEASE_SECONDS for the workers (core.outbox.LEASE_MARGIN is 30 s)
+LEASE_SECONDS = (
+    40  # OUTBOX_LEASE_SECONDS for the workers (core.outbox_sending.LEASE_MARGIN is 30 s)
+)
 RESTART_AFTER = 2.0  # seconds between killing outbox worker A and starting it again
 
 # How often each action is picked.
@@ -1174,7 +1176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     args = parser.parse_args(argv)
     if args.lease <= 30:
-        parser.error("--lease must be over 30 s (core.outbox.LEASE_MARGIN)")
+        parser.error("--lease must be over 30 s (core.outbox_sending.LEASE_MARGIN)")
     return run(args)
 
 

@@ -1,6 +1,6 @@
 """The outbox worker (`flask --app app worker`): each round it runs the due work features
 registered (scheduled distributions, survey invitations, mailings, reminders: each queues
-what is due now into the outbox), then sends what is due (core.outbox.send_batch), and on
+what is due now into the outbox), then sends what is due (core.outbox_sending.send_batch), and on
 SQLite checkpoints the WAL, here and not in a request (core/db.py).
 """
 
@@ -21,7 +21,7 @@ from flask.cli import with_appcontext
 
 from core.db import checkpoint_wal, db
 from core.mail_delivery import outbox_dir
-from core.outbox import send_batch, send_due
+from core.outbox_sending import send_batch, send_due
 
 log = logging.getLogger(__name__)
 

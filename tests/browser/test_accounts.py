@@ -34,7 +34,7 @@ def reset_email(live_server: LiveServer, address: str) -> email.message.EmailMes
     read the reset message sent to address."""
     from core.db import db
     from core.models import OutboxMessage
-    from core.outbox import send_due
+    from core.outbox_sending import send_due
 
     app = live_server.app
     with app.app_context():

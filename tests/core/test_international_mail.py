@@ -14,7 +14,7 @@ from flask import Flask, request_started
 from core.auth import create_organiser
 from core.db import db
 from core.models import OutboxMessage
-from core.outbox import send_due
+from core.outbox_sending import send_due
 from tests.conftest import _fresh_request_globals
 from tests.core.smtp import smtp_server
 from tests.core.test_outbox import CALENDAR, mail_app, make_due, queue, rows

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from core.logs import mask_emails, request_id_from
-from core.outbox import send_due
+from core.outbox_sending import send_due
 from participants.models import Registration
 from tests.participants.helpers import person
 

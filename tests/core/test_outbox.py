@@ -21,13 +21,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from core import mail_render, outbox
+from core import mail_render, outbox_sending
 from core.auth import create_organiser
 from core.db import db, utcnow
 from core.i18n import format_day
 from core.mail_render import mail_kind
 from core.models import OutboxMessage
-from core.outbox import backoff_delay, claim_batch, queue_email, rendered, send_due
+from core.outbox import queue_email, rendered
+from core.outbox_sending import backoff_delay, claim_batch, send_due
 from tests.core.smtp import smtp_server
 from tests.server import ROOT, free_port
 
@@ -346,7 +347,7 @@ def test_backoff_grows_exponentially_up_to_the_cap_with_full_jitter(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app.config.update(OUTBOX_BACKOFF_BASE=30, OUTBOX_BACKOFF_CAP=3600)
-    monkeypatch.setattr(outbox.random, "uniform", lambda low, high: high)
+    monkeypatch.setattr(outbox_sending.random, "uniform", lambda low, high: high)
     assert [backoff_delay(n) for n in range(1, 10)] == [
         30,
         60,
@@ -358,7 +359,7 @@ def test_backoff_grows_exponentially_up_to_the_cap_with_full_jitter(
         3600,
         3600,
     ]
-    monkeypatch.setattr(outbox.random, "uniform", lambda low, high: low)
+    monkeypatch.setattr(outbox_sending.random, "uniform", lambda low, high: low)
     assert backoff_delay(5) == 0
     monkeypatch.undo()
     delays = [backoff_delay(3) for _ in range(200)]
@@ -397,8 +398,8 @@ def test_an_expired_lease_is_taken_over_and_the_old_claim_cannot_write(mail_app:
         db.session.commit()
         assert send_due() == 1
         # The stalled worker wakes up: its claim is gone, so it changes nothing.
-        assert outbox._mark_sent(claimed, first_lease) is False
-        outbox._record_failure(claimed, first_lease, "late error")
+        assert outbox_sending._mark_sent(claimed, first_lease) is False
+        outbox_sending._record_failure(claimed, first_lease, "late error")
     [row] = rows()
     assert (row.status, row.attempts, row.last_error) == ("sent", 0, None)
     assert smtp.outbox_ids() == [1]

@@ -18,7 +18,7 @@ from itsdangerous.timed import TimestampSigner
 from core.auth import create_organiser, find_organiser
 from core.db import db
 from core.models import OutboxMessage
-from core.outbox import send_due
+from core.outbox_sending import send_due
 from core.password_reset import reset_token, reset_url
 from tests.conftest import _fresh_request_globals
 from tests.core.smtp import smtp_server

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from core.db import db
 from core.i18n import format_span
 from core.models import OutboxMessage
-from core.outbox import send_due
+from core.outbox_sending import send_due
 from events.changes import change_preview
 from events.models import TARGET_GROUPS, Event
 from events.services import update_event

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from core.db import db, utcnow
 from core.i18n import format_span
 from core.models import OutboxMessage
-from core.outbox import send_due
+from core.outbox_sending import send_due
 from events.models import Event
 from tests.core.smtp import smtp_server
 from tests.events.test_change_notice import hidden_fields, local, notices, registered

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from core.db import db, utcnow
 from core.models import OutboxMessage
-from core.outbox import send_due
+from core.outbox_sending import send_due
 from materials import distribution
 from materials.models import Distribution, DistributionRecipient
 from participants import services as registrations

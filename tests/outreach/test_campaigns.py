@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from core.db import db, utcnow
 from core.errors import Conflict, ValidationError
 from core.models import OutboxMessage
-from core.outbox import send_due
+from core.outbox_sending import send_due
 from outreach import audience as audiences
 from outreach import campaigns
 from outreach.models import Campaign, CampaignRecipient, InvitationWithdrawal

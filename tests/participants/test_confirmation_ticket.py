@@ -13,7 +13,7 @@ from PIL import Image
 
 from core.db import db
 from core.models import OutboxMessage
-from core.outbox import send_due
+from core.outbox_sending import send_due
 from participants import services
 from tests.core.smtp import smtp_server
 from tests.participants.helpers import outbox, person

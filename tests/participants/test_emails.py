@@ -18,7 +18,7 @@ import vobject
 from core import mail_render
 from core.db import db
 from core.models import OutboxMessage
-from core.outbox import send_due
+from core.outbox_sending import send_due
 from events.services import cancel_event, update_event
 from participants import emails, services
 from participants.emails import registration_uid

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from core.db import db, utcnow
 from core.errors import Conflict, ValidationError
 from core.models import OutboxMessage
-from core.outbox import queue_email, rendered, send_due
+from core.outbox import queue_email, rendered
+from core.outbox_sending import send_due
 from participants import mailings, services
 from participants.models import Mailing, Registration
 from tests.core.smtp import smtp_server

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from core.db import db
 from core.models import OutboxMessage
-from core.outbox import send_due
+from core.outbox_sending import send_due
 from events.models import Event
 from events.services import update_event
 from participants import reminders, services

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import request_started
 
 from core.db import db, utcnow
-from core.outbox import send_due
+from core.outbox_sending import send_due
 from materials import services as materials
 from outreach import campaigns
 from outreach.models import CampaignRecipient

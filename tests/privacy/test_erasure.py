@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from core.db import db, utcnow
 from core.models import AuditEntry, OutboxMessage
-from core.outbox import queue_email, send_due
+from core.outbox import queue_email
+from core.outbox_sending import send_due
 from participants.models import Registration, registration_session
 from privacy import erasure
 from privacy.anonymise import anonymise_registrations

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from core.db import db
 from core.models import OutboxMessage
-from core.outbox import send_due
+from core.outbox_sending import send_due
 from participants import services as registrations
 from participants.models import Registration
 from surveys import invitations
