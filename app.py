@@ -72,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logs.init_app(app)  # last of the middleware: it sees each request first (its id, its line)
 
     import events.models  # noqa: F401  (every table known to Alembic and create_all)
+    import events.session_views  # noqa: F401  (the agenda's pages, on events_manage)
     import materials.demo  # noqa: F401  (listens to demo_events_created)
     import materials.models  # noqa: F401
     import outreach.models  # noqa: F401

@@ -7,7 +7,9 @@ put the service's messages back next to the fields.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -201,3 +203,11 @@ class DuplicateForm(FlaskForm):
     venue_city = StringField(_l("City"))
     venue_country = StringField(_l("Country"))
     online_url = StringField(_l("Online join link"), widget=URLInput())
+
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
+
+
+def local_text(moment: datetime | None, tz: str) -> str:
+    """A stored moment as the form's field shows it: local time in the zone tz."""
+    return moment.astimezone(ZoneInfo(tz)).strftime(LOCAL_FORMAT) if moment else ""

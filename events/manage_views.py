@@ -1,5 +1,5 @@
 """Organisers' event management (HTML): their events, the event form, publishing, cancelling,
-deleting a draft, and the agenda's sessions.
+deleting a draft. The agenda's sessions are events/session_views.py, on the same blueprint.
 
 Views are thin: they turn the form into the same dict the JSON API takes, call
 events.services, and put the service's field messages back next to the fields.
@@ -8,12 +8,9 @@ events.services, and put the service's field messages back next to the fields.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
-    Blueprint,
     flash,
     redirect,
     render_template,
@@ -22,34 +19,24 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from core.db import db, utcnow
-from core.errors import NotFound, ServiceError
-from core.i18n import current_language
+from core.errors import ServiceError
 from core.pages import current_organiser, put_errors
-from events import changes, labels, queries, services
+from events import changes, queries, services
+from events.change_preview import notice_items, render_change_preview
 from events.forms import (
     TRANSLATION_FIELD_NAMES,
     ConfirmForm,
     EventForm,
-    SessionForm,
+    local_text,
     timezone_choices,
 )
-from events.models import TARGET_GROUPS, Event, Session
-
-manage_bp = Blueprint("events_manage", __name__, url_prefix="/manage")
-manage_bp.context_processor(labels.template_labels)
-
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
-
+from events.manage_blueprint import manage_bp
+from events.models import TARGET_GROUPS, Event
 
 # --- management: form <-> the service's dict ---------------------------------------------------
-
-
-def _local_text(moment: datetime | None, tz: str) -> str:
-    return moment.astimezone(ZoneInfo(tz)).strftime(LOCAL_FORMAT) if moment else ""
 
 
 def _groups_from_request() -> dict[str, dict[str, Any]]:
@@ -131,16 +118,16 @@ def _fill_event_form(form: EventForm, event: Event) -> None:
     form.format.data = event.format
     form.language.data = event.language
     form.timezone.data = tz
-    form.starts_at.data = _local_text(event.starts_at, tz)
-    form.ends_at.data = _local_text(event.ends_at, tz)
+    form.starts_at.data = local_text(event.starts_at, tz)
+    form.ends_at.data = local_text(event.ends_at, tz)
     form.venue_name.data = event.venue_name
     form.venue_address.data = event.venue_address
     form.venue_city.data = event.venue_city
     form.venue_country.data = event.venue_country
     form.online_url.data = event.online_url
     form.capacity.data = "" if event.capacity is None else str(event.capacity)
-    form.registration_opens_at.data = _local_text(event.registration_opens_at, tz)
-    form.registration_closes_at.data = _local_text(event.registration_closes_at, tz)
+    form.registration_opens_at.data = local_text(event.registration_opens_at, tz)
+    form.registration_closes_at.data = local_text(event.registration_closes_at, tz)
     form.co_organisers.data = "\n".join(o.email for o in event.co_organisers)
     form.send_reminder.data = event.send_reminder
 
@@ -193,7 +180,7 @@ def _save_event(form: EventForm, event: Event | None) -> ResponseReturnValue:
                 if not request.form.get("confirmed"):
                     preview = changes.change_preview(event, data)
                     if preview.notifies:  # first show who will be emailed, and what
-                        return _render_change_preview(
+                        return render_change_preview(
                             event, preview, url_for("events_manage.edit_event", slug=event.slug)
                         )
                 services.update_event(current_organiser(), event, data)
@@ -216,66 +203,6 @@ def _save_event(form: EventForm, event: Event | None) -> ResponseReturnValue:
         return redirect(url_for("events_manage.event", slug=event.slug))
     status = 422 if request.method == "POST" else 200  # only a missing CSRF token lands here
     return _render_event_form(form, event, groups, status=status)
-
-
-# Stand-ins for the person in the preview of the notice, written in the notice's language.
-_SAMPLE_NAME = _l("(the person's name)")
-_SAMPLE_LINK = _l("(the person's own link)")
-
-
-def _notice_items(audience: changes.Audience, write: Any) -> list[dict[str, Any]]:
-    """The notice in each language the recipients have, with how many read it in each:
-    `write(language, name, link)` renders it as the worker would (core.mail_render)."""
-    items = []
-    for language, count in audience.by_language:
-        notice = write(language, _SAMPLE_NAME, _SAMPLE_LINK)
-        paragraphs = [p for p in notice.body_text.split("\n\n") if p.strip()]
-        items.append(
-            {"language": language, "count": count, "notice": notice, "paragraphs": paragraphs}
-        )
-    return items
-
-
-def _session_rows(preview: changes.ChangePreview) -> list[dict[str, Any]]:
-    """The sessions changed, in the page's language, with their times as datetimes."""
-    rows = []
-    for change in preview.sessions(current_language()):
-        rows.append(
-            {
-                key: datetime.fromisoformat(value)
-                if key.endswith(("starts_at", "ends_at"))
-                else value
-                for key, value in change.items()
-            }
-        )
-    return rows
-
-
-def _render_change_preview(
-    event: Event, preview: changes.ChangePreview, action: str, removing: bool = False
-) -> ResponseReturnValue:
-    """The check before a change of time, place or agenda that emails people is saved: how
-    many, the old and new, the notice in each recipient's language; the form's values ride
-    along in hidden fields (sent back as they came, checked again when saved)."""
-    carried = [
-        (name, value)
-        for name, value in request.form.items(multi=True)
-        if name not in ("csrf_token", "confirmed", "back")
-    ]
-    return render_template(
-        "events/manage/confirm_change.html",
-        event=event,
-        preview=preview,
-        session_rows=_session_rows(preview),
-        notice_items=_notice_items(
-            preview,
-            lambda lang, name, link: changes.notice_preview(event, preview, lang, name, link),
-        ),
-        carried=carried,
-        action=action,
-        removing=removing,
-        form=ConfirmForm(),
-    )
 
 
 # --- management pages ------------------------------------------------------------------------
@@ -353,7 +280,7 @@ def cancel(slug: str) -> ResponseReturnValue:
         "events/manage/confirm_cancel.html",
         event=event,
         audience=audience,
-        notice_items=_notice_items(
+        notice_items=notice_items(
             audience, lambda lang, name, link: changes.cancel_notice(event, lang, name, link)
         ),
         form=ConfirmForm(),
@@ -377,161 +304,3 @@ def delete(slug: str) -> ResponseReturnValue:
         flash(_("The draft %(title)s was deleted.", title=title), "success")
         return redirect(url_for("events_manage.index"))
     return render_template("events/manage/confirm_delete.html", event=event, form=form)
-
-
-# --- the agenda ------------------------------------------------------------------------------
-
-
-def _session_dict(session: Session) -> dict[str, Any]:
-    """An existing session as the service takes it, unchanged."""
-    return {
-        "id": session.id,
-        "title": session.title,
-        "description": session.description,
-        "starts_at": session.starts_at,
-        "ends_at": session.ends_at,
-        "room": session.room,
-        "capacity": session.capacity,
-        "speakers": list(session.speakers or []),
-        "track_attendance": session.track_attendance,
-    }
-
-
-def parse_speakers(text: str) -> list[dict[str, str]]:
-    """One speaker a line, "Name, Organisation" (the organisation may be left out)."""
-    speakers = []
-    for line in (text or "").splitlines():
-        name, _sep, organisation = line.partition(",")
-        if name.strip() or organisation.strip():
-            speakers.append({"name": name.strip(), "organisation": organisation.strip()})
-    return speakers
-
-
-def _speakers_text(speakers: list[dict[str, str]]) -> str:
-    return "\n".join(
-        f"{s['name']}, {s['organisation']}" if s.get("organisation") else s["name"]
-        for s in speakers or []
-    )
-
-
-def session_form_data(form: SessionForm, own: str = "sv") -> dict[str, Any]:
-    """The form as a session of the agenda the service takes; `own`: the event's language."""
-    return {
-        "title": form.title.data or "",
-        "description": form.description.data or "",
-        "translations": form.translations_data(own),
-        "starts_at": form.starts_at.data or "",
-        "ends_at": form.ends_at.data or "",
-        "room": form.room.data or "",
-        "capacity": (form.capacity.data or "").strip() or None,
-        "speakers": parse_speakers(form.speakers.data),
-        "track_attendance": bool(form.track_attendance.data),
-    }
-
-
-def _find_session(event: Event, session_id: int) -> Session:
-    session = next((s for s in event.sessions if s.id == session_id), None)
-    if session is None:
-        raise NotFound(_("There is no such session."))
-    return session
-
-
-def _save_session(event: Event, session: Session | None) -> ResponseReturnValue:
-    form = SessionForm()
-    if request.method == "GET" and session is not None:
-        tz = event.timezone
-        form.title.data = session.title
-        form.description.data = session.description
-        form.fill_translations(session.translations)
-        form.starts_at.data = _local_text(session.starts_at, tz)
-        form.ends_at.data = _local_text(session.ends_at, tz)
-        form.room.data = session.room
-        form.speakers.data = _speakers_text(session.speakers)
-        form.capacity.data = "" if session.capacity is None else str(session.capacity)
-        form.track_attendance.data = session.track_attendance
-    general: list[str] = []
-    status = 200
-    if request.method == "POST" and request.form.get("back"):
-        pass  # "Go back" from the check of a change: the form again with what was written
-    elif form.validate_on_submit():
-        agenda = [_session_dict(s) for s in event.sessions]
-        data = session_form_data(form, event.language)
-        if session is None:
-            index = len(agenda)
-            agenda.append(data)
-        else:
-            index = next(i for i, s in enumerate(agenda) if s["id"] == session.id)
-            agenda[index] = {"id": session.id, **data}
-        try:
-            if not request.form.get("confirmed"):
-                preview = changes.change_preview(event, {"sessions": agenda})
-                if preview.notifies:  # first show who will be emailed, and what
-                    return _render_change_preview(event, preview, request.path)
-            services.update_event(current_organiser(), event, {"sessions": agenda})
-        except ServiceError as err:
-            db.session.rollback()
-            prefix = f"sessions[{index}]."
-            mine = {k[len(prefix) :]: v for k, v in err.fields.items() if k.startswith(prefix)}
-            others = {k: v for k, v in err.fields.items() if not k.startswith(prefix)}
-            general = put_errors(form, mine, TRANSLATION_FIELD_NAMES)
-            general += [str(v) for v in others.values()]
-            if not err.fields:
-                general.append(str(err.message))
-            status = err.status if err.status != 400 else 422
-        else:
-            flash(_("The agenda was saved."), "success")
-            return redirect(url_for("events_manage.event", slug=event.slug))
-    elif request.method == "POST":
-        status = 422
-    return (
-        render_template(
-            "events/manage/session_form.html",
-            form=form,
-            event=event,
-            session=session,
-            general_errors=general,
-            event_span=(event.starts_at, event.ends_at),
-            translation_fieldsets=form.translation_fieldsets(event.language),
-        ),
-        status,
-    )
-
-
-@manage_bp.route("/events/<slug>/sessions/new", methods=["GET", "POST"])
-@login_required
-def new_session(slug: str) -> ResponseReturnValue:
-    event = queries.get_managed_event(current_organiser(), slug)
-    return _save_session(event, None)
-
-
-@manage_bp.route("/events/<slug>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_session(slug: str, session_id: int) -> ResponseReturnValue:
-    event = queries.get_managed_event(current_organiser(), slug)
-    return _save_session(event, _find_session(event, session_id))
-
-
-@manage_bp.route("/events/<slug>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
-@login_required
-def delete_session(slug: str, session_id: int) -> ResponseReturnValue:
-    event = queries.get_managed_event(current_organiser(), slug)
-    session = _find_session(event, session_id)
-    form = ConfirmForm()
-    agenda = [_session_dict(s) for s in event.sessions if s.id != session.id]
-    if request.method == "GET":
-        preview = changes.change_preview(event, {"sessions": agenda})
-        if preview.notifies:  # the question shows who will be emailed, and what
-            return _render_change_preview(event, preview, request.path, removing=True)
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            services.update_event(current_organiser(), event, {"sessions": agenda})
-        except ServiceError as err:
-            db.session.rollback()
-            for message in [str(m) for m in err.fields.values()] or [str(err.message)]:
-                flash(message, "error")
-        else:
-            flash(_("The session was removed from the agenda."), "success")
-        return redirect(url_for("events_manage.event", slug=event.slug))
-    return render_template(
-        "events/manage/confirm_delete_session.html", event=event, session=session, form=form
-    )
