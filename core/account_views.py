@@ -6,10 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 
 from core import accounts
@@ -168,6 +177,10 @@ def change_password() -> ResponseReturnValue:
         except ValidationError as err:
             _show(form, err)
         else:
+            # The new password ends every session (core.auth.load_organiser): this one goes
+            # on under the new fingerprint, with its remember cookie if it had one.
+            remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(current_user._get_current_object(), remember=remember in request.cookies)
             flash(_("Your password is changed."), "success")
             return redirect(url_for("accounts.account"))
     return _account_page(password_form=form)

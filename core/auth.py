@@ -22,12 +22,16 @@ from core.models import ApiToken, Organiser
 @login_manager.user_loader
 def load_organiser(organiser_id: str) -> Organiser | None:
     """The signed-in organiser of a session or a remember cookie, read on every request: a
-    deactivated account is None here, so its sessions (and remember cookies) end at once."""
+    deactivated account is None here, and so is one whose password changed since the session
+    began (Organiser.get_id), so those sessions (and remember cookies) end at once."""
+    key, _, fingerprint = organiser_id.partition(":")
     try:
-        organiser = db.session.get(Organiser, int(organiser_id))
+        organiser = db.session.get(Organiser, int(key))
     except ValueError:
         return None
     if organiser is None or not organiser.active:
+        return None
+    if not secrets.compare_digest(fingerprint, organiser.session_fingerprint):
         return None
     return organiser
 

@@ -3,6 +3,7 @@ admin changes, the audit log of organisers' actions on personal data, and the em
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,15 @@ class Organiser(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+
+    def get_id(self) -> str:
+        """What a session and a remember cookie hold: the id and a fingerprint of the password
+        hash, so a new password (or reset) ends every other session and remember cookie."""
+        return f"{self.id}:{self.session_fingerprint}"
+
+    @property
+    def session_fingerprint(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -341,3 +341,42 @@ def test_create_api_token_command_still_prints_a_working_token(app, organiser):
     assert row.hint == token[-4:]
     response = app.test_client().get(API, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 404
+
+
+def test_a_new_password_ends_every_other_session_but_the_one_that_set_it(app, organiser):
+    """A person who fears their password is known changes it: a browser signed in elsewhere
+    and a remember cookie left on another computer are signed out; their own stays in."""
+    own = app.test_client()
+    own.post("/login", data={"email": ANNA[0], "password": ANNA[1], "remember": "y"})
+    elsewhere = app.test_client()
+    elsewhere.post("/login", data={"email": ANNA[0], "password": ANNA[1]})
+    left_behind = app.test_client()
+    left_behind.set_cookie("remember_token", own.get_cookie("remember_token").value)
+    for client in (own, elsewhere, left_behind):
+        assert client.get("/manage/").status_code == 200
+
+    changed = own.post(
+        "/manage/account/password",
+        data={
+            "password-current": ANNA[1],
+            "password-password": "brand-new-pass",
+            "password-confirm": "brand-new-pass",
+        },
+    )
+    assert changed.status_code == 302
+
+    assert own.get("/manage/").status_code == 200
+    assert "/login" in elsewhere.get("/manage/").location
+    assert "/login" in left_behind.get("/manage/").location
+    # The session's own remember cookie was renewed under the new password.
+    renewed = app.test_client()
+    renewed.set_cookie("remember_token", own.get_cookie("remember_token").value)
+    assert renewed.get("/manage/").status_code == 200
+
+
+def test_a_password_set_through_the_reset_link_ends_the_sessions_too(app, organiser):
+    client = app.test_client()
+    client.post("/login", data={"email": ANNA[0], "password": ANNA[1]})
+    assert client.get("/manage/").status_code == 200
+    accounts.set_password(db.session.get(Organiser, organiser.id), "reset-by-link-1")
+    assert "/login" in client.get("/manage/").location
