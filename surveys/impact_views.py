@@ -16,7 +16,7 @@ from core.charts import Chart, Series
 from core.db import db
 from core.errors import ValidationError
 from core.pages import current_organiser, download
-from core.spreadsheets import parse_separator, to_csv
+from core.spreadsheets import parse_separator, to_csv, to_xlsx
 from events.labels import TARGET_GROUP_LABELS
 from events.models import Event
 from outreach.reach import ReachOverTime, SwedenReach, reach_over_time, sweden_reach
@@ -299,4 +299,19 @@ def worklist_csv() -> ResponseReturnValue:
     table = _worklist_rows(sweden, invited_only)
     return download(
         to_csv([str(h) for h in WORKLIST_HEADS], table, sep), "worklist.csv", "text/csv"
+    )
+
+
+@bp.route("/impact/worklist.xlsx")
+@login_required
+def worklist_xlsx() -> ResponseReturnValue:
+    """The worklist as a spreadsheet, where the codes keep their leading zeros (0114): a
+    spreadsheet program reads a CSV's "0114" as the number 114."""
+    sweden, invited_only, _errors = _worklist()
+    return download(
+        to_xlsx(
+            _("Worklist"), [str(h) for h in WORKLIST_HEADS], _worklist_rows(sweden, invited_only)
+        ),
+        "worklist.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

@@ -165,6 +165,7 @@ ACCESS: dict[str, Access] = {
     "impact.report_csv": organiser(),
     "impact.worklist": organiser(),
     "impact.worklist_csv": organiser(),
+    "impact.worklist_xlsx": organiser(),
     "impact_api.get_impact_report": organiser(),
     "events_api.create_event": organiser(EMPTY),
     "materials_api.create_material": organiser(EMPTY),

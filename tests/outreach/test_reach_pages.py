@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.outreach.test_reach import data  # noqa: F401  (the fixture)
+from tests.participants.test_exports import _xlsx_rows as xlsx_rows
 
 
 def test_the_report_shows_reach(data: dict[str, Any], client: Any, login: Any) -> None:  # noqa: F811
@@ -62,8 +63,28 @@ def test_the_worklist_and_its_csv(data: dict[str, Any], client: Any, login: Any)
 def test_bad_input_is_never_a_500(data: dict[str, Any], client: Any, login: Any,  # noqa: F811
                                   query: str) -> None:  # fmt: skip
     login()
-    for path in ("/manage/impact", "/manage/impact/worklist", "/manage/impact/worklist.csv"):
+    for path in ("/manage/impact", "/manage/impact/worklist", "/manage/impact/worklist.csv",
+                 "/manage/impact/worklist.xlsx"):  # fmt: skip
         assert client.get(f"{path}?{query}").status_code < 500, (path, query)
+
+
+def test_the_worklist_as_a_spreadsheet_keeps_the_codes_leading_zeros(
+    data: dict[str, Any],  # noqa: F811
+    client: Any,
+    login: Any,
+) -> None:
+    login()
+    client.get("/?lang=en")
+    page = client.get("/manage/impact/worklist?invited=1").get_data(as_text=True)
+    assert "/manage/impact/worklist.xlsx?invited=1" in page
+    answer = client.get("/manage/impact/worklist.xlsx?invited=1")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="worklist.xlsx"'
+    rows = xlsx_rows(answer.data)
+    assert rows[0][:3] == ["Name", "Kind", "Code"]
+    assert rows[1][:3] == ["Vallentuna", "Municipality", "0115"]
+    assert rows[2][:3] == ["Region Uppsala", "Region", "03"]
+    assert len(rows) == 3
 
 
 def test_the_worklist_needs_a_sign_in(client: Any) -> None:
