@@ -23,6 +23,7 @@ from app import create_app
 from core.auth import create_api_token, create_organiser
 from core.db import db, utcnow
 from core.models import Organiser
+from tests.core.smtp import smtp_server
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -47,6 +48,7 @@ def base_config(url: str, instance: Path) -> dict[str, Any]:
         "PUBLIC_BASE_URL": "http://localhost",
         "PUBLIC_PAGE_CACHE_SECONDS": 0,  # tests see every change at once; test_page_cache.py
         "MAIL_OUTBOX_DIR": str(instance / "mail"),
+        "UPLOAD_DIR": str(instance / "uploads"),
     }
 
 
@@ -135,8 +137,22 @@ def _fresh_request_globals(sender: Flask, **extra: Any) -> None:
 
 
 @pytest.fixture
-def app(make_app: Any) -> Iterator[Flask]:
-    app = make_app()
+def smtp() -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on loopback, for this test alone."""
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def app(make_app: Any, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The app on this test's database. A module marked `real_smtp` (with any extra config as
+    the marker's keywords) gets an app whose worker sends to the test's `smtp` server."""
+    overrides: dict[str, Any] = {}
+    marker = request.node.get_closest_marker("real_smtp")
+    if marker is not None:
+        server = request.getfixturevalue("smtp")
+        overrides = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": server.port, **marker.kwargs}
+    app = make_app(**overrides)
     request_started.connect(_fresh_request_globals, app)
     with app.app_context():
         yield app

@@ -1,4 +1,5 @@
-"""A file store of the test's own, and materials made through the service."""
+"""Materials made through the service (each test has a file store of its own: UPLOAD_DIR in
+tests/conftest.py's base_config)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,6 @@ import pytest
 
 from materials import services
 from tests.materials.helpers import PDF, material_data
-
-
-@pytest.fixture
-def app(make_app, tmp_path):
-    from flask import request_started
-
-    from tests.conftest import _fresh_request_globals
-
-    app = make_app(UPLOAD_DIR=str(tmp_path / "uploads"))
-    request_started.connect(_fresh_request_globals, app)
-    with app.app_context():
-        yield app
 
 
 @pytest.fixture

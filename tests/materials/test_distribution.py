@@ -20,29 +20,10 @@ from materials import distribution
 from materials.models import Distribution, DistributionRecipient
 from participants import services as registrations
 from participants.models import Registration
-from tests.core.smtp import smtp_server
 from tests.participants.helpers import as_stored, person
 from tests.server import ROOT
 
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def app(make_app, tmp_path, smtp):
-    from flask import request_started
-
-    from tests.conftest import _fresh_request_globals
-
-    app = make_app(
-        UPLOAD_DIR=str(tmp_path / "uploads"), MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port
-    )
-    request_started.connect(_fresh_request_globals, app)
-    with app.app_context():
-        yield app
+pytestmark = pytest.mark.real_smtp
 
 
 _made = iter(range(1, 10_000))

@@ -23,28 +23,12 @@ from outreach import campaigns
 from outreach.models import Campaign, CampaignRecipient, InvitationWithdrawal
 from participants import services
 from participants.models import Registration
-from tests.core.smtp import smtp_server
 from tests.participants.helpers import as_stored, person
 
 _made = iter(range(1, 100_000))
 
 
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def app(make_app, smtp):
-    from flask import request_started
-
-    from tests.conftest import _fresh_request_globals
-
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
-    request_started.connect(_fresh_request_globals, app)
-    with app.app_context():
-        yield app
+pytestmark = pytest.mark.real_smtp
 
 
 def _register(event, email=None, **overrides) -> Registration:

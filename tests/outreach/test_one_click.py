@@ -8,26 +8,9 @@ import pytest
 
 from outreach import audience as audiences
 from outreach import campaigns
-from tests.core.smtp import smtp_server
 from tests.outreach.test_campaigns import _past, _quiet, _register, _send_all
 
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def app(make_app, smtp):
-    from flask import request_started
-
-    from tests.conftest import _fresh_request_globals
-
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, WTF_CSRF_ENABLED=True)
-    request_started.connect(_fresh_request_globals, app)
-    with app.app_context():
-        yield app
+pytestmark = pytest.mark.real_smtp(WTF_CSRF_ENABLED=True)
 
 
 def test_one_click_from_the_mail_program_withdraws_the_consent(smtp, client, organiser, make_event):

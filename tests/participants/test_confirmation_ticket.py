@@ -15,7 +15,6 @@ from core.db import db
 from core.models import OutboxMessage
 from core.outbox_sending import send_due
 from participants import services
-from tests.core.smtp import smtp_server
 from tests.participants.helpers import outbox, person
 
 JOIN = "https://meet.example/room-42"
@@ -27,22 +26,7 @@ NEXT = {
 }
 
 
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def app(make_app, smtp):
-    from flask import request_started
-
-    from tests.conftest import _fresh_request_globals
-
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
-    request_started.connect(_fresh_request_globals, app)
-    with app.app_context():
-        yield app
+pytestmark = pytest.mark.real_smtp
 
 
 def _qr_png(checkin_url: str) -> bytes:

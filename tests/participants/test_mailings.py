@@ -24,7 +24,6 @@ from core.outbox import queue_email, rendered
 from core.outbox_sending import send_due
 from participants import mailings, services
 from participants.models import Mailing, Registration
-from tests.core.smtp import smtp_server
 from tests.participants.helpers import as_stored, person
 from tests.server import ROOT
 
@@ -34,22 +33,7 @@ FI = {"fi": "Tervetuloa työpajaan"}
 FI_BODY = {"fi": "Ota mukaan viimeisin hankintasi.\n\nNähdään!"}
 
 
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def app(make_app, smtp):
-    from flask import request_started
-
-    from tests.conftest import _fresh_request_globals
-
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
-    request_started.connect(_fresh_request_globals, app)
-    with app.app_context():
-        yield app
+pytestmark = pytest.mark.real_smtp
 
 
 _made = iter(range(1, 10_000))

@@ -18,7 +18,6 @@ from core.outbox_sending import send_due
 from events.models import Event
 from events.services import update_event
 from participants import reminders, services
-from tests.core.smtp import smtp_server
 from tests.participants.helpers import person
 
 JOIN = "https://meet.example/room-42"
@@ -31,22 +30,7 @@ GREETING = {
 CLOCK = {"sv": "kl. ", "fi": "klo ", "en": ""}
 
 
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def app(make_app, smtp):
-    from flask import request_started
-
-    from tests.conftest import _fresh_request_globals
-
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
-    request_started.connect(_fresh_request_globals, app)
-    with app.app_context():
-        yield app
+pytestmark = pytest.mark.real_smtp
 
 
 def _quiet(event):

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
-from flask import request_started
 
 from core.db import db, utcnow
 from core.outbox_sending import send_due
@@ -26,8 +24,7 @@ from surveys import invitations
 from surveys.answering import questions_for
 from surveys.models import SurveyInvitation
 from surveys.services import create_survey
-from tests.conftest import _fresh_request_globals, event_data
-from tests.core.smtp import smtp_server
+from tests.conftest import event_data
 from tests.materials.helpers import material_data
 from tests.participants.helpers import as_stored, person, sessions_for
 
@@ -40,20 +37,6 @@ MAJA = {
 COLLEAGUE = {"name": "Kalle Kollega", "email": "kalle.kollega@stockholm.se", "needs": "Vegan"}
 LOOKALIKE = {"name": "Maja Annan", "email": "maja.uppgift@stockholms.se", "needs": "Laktosfri"}
 ANSWER_TEXT = "Mycket givande, tack från Maja"
-
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def app(make_app, smtp, tmp_path):
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, UPLOAD_DIR=str(tmp_path / "up"))
-    request_started.connect(_fresh_request_globals, app)
-    with app.app_context():
-        yield app
 
 
 @dataclass

@@ -6,6 +6,7 @@ or rejects it with a reason that is told to the person with how to complain to I
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from core.db import db, utcnow
@@ -16,12 +17,10 @@ from participants.models import Registration, registration_session
 from privacy import erasure
 from privacy.anonymise import anonymise_registrations
 from privacy.models import ErasureRequest
-from tests.privacy import person_world
 from tests.privacy.helpers import traces
 from tests.privacy.person_world import COLLEAGUE, MAJA, build
 
-app = person_world.app  # the fixtures: an app that sends to a real SMTP server
-smtp = person_world.smtp
+pytestmark = pytest.mark.real_smtp  # an app that sends to a real SMTP server
 
 ADMIN = ("admin@upphandlingsmyndigheten.se", "admin-pass")
 

@@ -8,16 +8,15 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import pytest
 import sqlalchemy as sa
 
 from core.db import db, utcnow
 from privacy.anonymise import anonymise_registrations
 from surveys.models import SurveyInvitation
-from tests.privacy import person_world
 from tests.privacy.person_world import ANSWER_TEXT, COLLEAGUE, LOOKALIKE, MAJA, build
 
-app = person_world.app  # the fixtures: an app that sends to a real SMTP server
-smtp = person_world.smtp
+pytestmark = pytest.mark.real_smtp  # an app that sends to a real SMTP server
 
 
 def _export(client, token: str) -> dict:

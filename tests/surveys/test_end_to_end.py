@@ -18,26 +18,9 @@ from core.outbox_sending import send_due
 from surveys import invitations
 from surveys.results import survey_results
 from surveys.services import create_survey
-from tests.core.smtp import smtp_server
 from tests.surveys.helpers import attendees
 
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def app(make_app, smtp):
-    from flask import request_started
-
-    from tests.conftest import _fresh_request_globals
-
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, WTF_CSRF_ENABLED=False)
-    request_started.connect(_fresh_request_globals, app)
-    with app.app_context():
-        yield app
+pytestmark = pytest.mark.real_smtp
 
 
 def _received(smtp, start: int) -> dict[str, str]:

@@ -21,27 +21,10 @@ from participants import services as registrations
 from participants.models import Registration
 from surveys import invitations
 from surveys.models import SurveyAnswered, SurveyInvitation
-from tests.core.smtp import smtp_server
 from tests.participants.helpers import as_stored, person
 from tests.surveys.helpers import build_survey
 
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def app(make_app, tmp_path, smtp):
-    from flask import request_started
-
-    from tests.conftest import _fresh_request_globals
-
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
-    request_started.connect(_fresh_request_globals, app)
-    with app.app_context():
-        yield app
+pytestmark = pytest.mark.real_smtp
 
 
 _made = iter(range(1, 100_000))

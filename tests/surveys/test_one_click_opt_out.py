@@ -9,27 +9,10 @@ import sqlalchemy as sa
 
 from core.db import db
 from surveys.models import SurveyInvitation
-from tests.core.smtp import smtp_server
 from tests.surveys.helpers import build_survey
 from tests.surveys.test_invitations import Mailbox, _people, _round, _token
 
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def app(make_app, smtp):
-    from flask import request_started
-
-    from tests.conftest import _fresh_request_globals
-
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, WTF_CSRF_ENABLED=True)
-    request_started.connect(_fresh_request_globals, app)
-    with app.app_context():
-        yield app
+pytestmark = pytest.mark.real_smtp(WTF_CSRF_ENABLED=True)
 
 
 def test_the_mail_programs_one_click_stops_the_reminders(client, smtp, make_event):
