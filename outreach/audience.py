@@ -36,29 +36,11 @@ from events.models import LANGUAGES, TARGET_GROUPS, Event
 from outreach.models import CampaignRecipient, InvitationWithdrawal
 from participants.kinds import KINDS
 from participants.models import Organisation, Registration
+from participants.organisations import kind_of
 
 ATTENDED = ("came", "did_not_come")
 AUDIENCE_KEYS = ("target_groups", "countries", "organisation_kinds")
 _CHOICES = {"target_groups": TARGET_GROUPS, "countries": COUNTRIES, "organisation_kinds": KINDS}
-
-
-def kind_of(org: Any = Organisation) -> sa.ColumnElement[str]:
-    """participants.kinds.organisation_kind() in SQL (the same idea as surveys.funnel's)."""
-    first = sa.func.substr(org.org_number, 1, 1)
-    return sa.case(
-        (org.kind.is_not(None), org.kind),
-        (
-            sa.and_(org.country == "SE", org.org_number.is_not(None)),
-            sa.case(
-                (first == "2", "public_body"),
-                (first == "5", "company"),
-                (first.in_(("7", "8")), "association"),
-                (first == "9", "partnership"),
-                else_="unknown",
-            ),
-        ),
-        else_="unknown",
-    )
 
 
 def parse_audience(data: Any) -> dict[str, Any]:
