@@ -6,7 +6,8 @@ anonymised ones, which no longer hold it), and what hangs on those registrations
 to that address: survey invitations (with the answers of a non-anonymous survey; an anonymous
 survey's answers are tied to nobody, so they are never here, only that and when the person
 answered), downloads made through their links, campaign invitations, a withdrawn consent,
-erasure requests and the emails sent to them. Nothing of anyone else: every query is by
+erasure requests, the emails sent to them, and the organisers' recorded actions on their
+registrations (the audit log's entries: what and when, not which organiser). Nothing of anyone else: every query is by
 their registrations' ids or by their exact address.
 
 Times are ISO 8601 with their offset (UTC, as stored); days are ISO dates.
@@ -21,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import db, utcnow
-from core.models import OutboxMessage
+from core.models import AuditEntry, OutboxMessage
 from materials.models import Material, MaterialDownload
 from outreach.models import Campaign, CampaignRecipient, InvitationWithdrawal
 from participants.models import Registration, registration_session
@@ -277,6 +278,20 @@ def _erasure_requests(ids: list[int]) -> list[dict[str, Any]]:
     ]
 
 
+def _organiser_actions(ids: list[int]) -> list[dict[str, Any]]:
+    """The audit log's entries on these registrations (core.audit): a person may know who
+    has handled their data; the organiser's name is theirs, so the action and time only."""
+    rows = db.session.execute(
+        sa.select(AuditEntry.at, AuditEntry.action, AuditEntry.subject)
+        .where(AuditEntry.subject.in_([f"registration:{i}" for i in ids]))
+        .order_by(AuditEntry.at, AuditEntry.id)
+    ).all()
+    return [
+        {"at": _iso(at), "action": action, "registration_id": int(subject.partition(":")[2])}
+        for at, action, subject in rows
+    ]
+
+
 def person_data(registration: Registration) -> dict[str, Any]:
     """Everything held about the holder of this registration's address (the module's
     docstring), as plain JSON."""
@@ -295,4 +310,5 @@ def person_data(registration: Registration) -> dict[str, Any]:
         "consent_withdrawn_at": _iso(withdrawal.withdrawn_at) if withdrawal else None,
         "erasure_requests": _erasure_requests(ids),
         "emails": _emails(address, ids),
+        "organiser_actions": _organiser_actions(ids),
     }

@@ -101,6 +101,12 @@ def test_the_export_holds_everything_about_her(client, smtp, organiser, make_eve
     sent_to_her = [r for r in smtp.received if r.recipients == [MAJA["email"]]]
     assert len(sent_to_her) == len(data["emails"])
 
+    # What organisers did with her registrations (the audit log): what and when, no names.
+    actions = {(a["action"], a["registration_id"]) for a in data["organiser_actions"]}
+    assert ("checked_in", first["id"]) in actions
+    assert all(_is_iso_with_offset(a["at"]) for a in data["organiser_actions"])
+    assert organiser.name not in json.dumps(data["organiser_actions"], ensure_ascii=False)
+
 
 def test_nothing_of_anyone_else(client, smtp, organiser, make_event):
     world = build(client, organiser, make_event)
@@ -120,6 +126,8 @@ def test_nothing_of_anyone_else(client, smtp, organiser, make_event):
         not c["converted"] for c in lookalike["campaign_invitations"]
     )
     assert lookalike["consent_withdrawn_at"] is None
+    own = {r["id"] for r in lookalike["registrations"]}
+    assert {a["registration_id"] for a in lookalike["organiser_actions"]} <= own
     assert len(lookalike["survey_invitations"]) == 2
 
 
