@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import click
 import sqlalchemy as sa
+from flask import g
 
 from core.auth import create_organiser, find_organiser
 from core.db import db, utcnow
@@ -341,6 +342,8 @@ def demo_data_command(if_empty: bool) -> None:
         db.session.rollback()
         detail = "; ".join(f"{k}: {v}" for k, v in err.fields.items()) or str(err.message)
         raise click.ClickException(f"Demo data was refused: {detail}") from err
+    # The people the demo adds are added by its organiser, as the audit log records them.
+    g.organiser = organiser
     demo_events_created.send(None, events=events)  # participants add registrations
     for event in events:
         click.echo(f"{event.status:10} {event.slug}")

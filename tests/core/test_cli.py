@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from core.auth import organiser_from_token
 from core.db import db
-from core.models import ApiToken, Organiser
+from core.models import ApiToken, AuditEntry, Organiser
 from events.models import Event
 
 
@@ -45,3 +45,13 @@ def test_demo_data_only_into_an_empty_database(app):
     assert events >= 5
     assert runner.invoke(args=["demo-data", "--if-empty"]).exit_code == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == events
+
+
+def test_the_demos_people_are_added_by_its_organiser_in_the_audit_log(app):
+    assert app.test_cli_runner().invoke(args=["demo-data"]).exit_code == 0
+    added = db.session.execute(
+        sa.select(AuditEntry.organiser_name, sa.func.count())
+        .where(AuditEntry.action == "registration_added")
+        .group_by(AuditEntry.organiser_name)
+    ).all()
+    assert added and [name for name, _count in added] == ["Demo Admin"]
