@@ -20,7 +20,9 @@ message waits to go out.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +45,7 @@ __all__ = [
     "rendered",
     "subject_of",
     "due_backlog",
+    "captured",
 ]
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,22 @@ def forgets(kind: str) -> bool:
 _INSERT = sa.insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
 
 
+# The ids queued inside a `captured()` block, else None.
+_captured: ContextVar[list[int] | None] = ContextVar("outbox_captured", default=None)
+
+
+@contextmanager
+def captured() -> Iterator[list[int]]:
+    """The ids of the messages queued inside the block, in order: a dry run (a change made and
+    rolled back to show what it would send) reads exactly its own rows with these."""
+    ids: list[int] = []
+    token = _captured.set(ids)
+    try:
+        yield ids
+    finally:
+        _captured.reset(token)
+
+
 def queue_email(
     recipient: str,
     kind: str,
@@ -100,7 +119,7 @@ def queue_email(
     One INSERT on the session's connection, at once (no ORM object: it sits on the
     registration's hot path)."""
     now = utcnow()
-    return (
+    message_id: int = (
         db.session.connection()
         .execute(
             _INSERT,
@@ -119,6 +138,10 @@ def queue_email(
         )
         .scalar_one()
     )
+    capturing = _captured.get()
+    if capturing is not None:
+        capturing.append(message_id)
+    return message_id
 
 
 def rendered(message: OutboxMessage) -> RenderedMail:

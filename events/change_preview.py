@@ -50,7 +50,11 @@ def _session_rows(preview: changes.ChangePreview) -> list[dict[str, Any]]:
 
 
 def render_change_preview(
-    event: Event, preview: changes.ChangePreview, action: str, removing: bool = False
+    event: Event,
+    preview: changes.ChangePreview,
+    action: str,
+    removing: bool = False,
+    promotions: changes.Promotions | None = None,
 ) -> ResponseReturnValue:
     """The check before a change of time, place or agenda that emails people is saved: how
     many, the old and new, the notice in each recipient's language; the form's values ride
@@ -69,6 +73,8 @@ def render_change_preview(
             preview,
             lambda lang, name, link: changes.notice_preview(event, preview, lang, name, link),
         ),
+        promotions=promotions,
+        promotion_items=notice_items(promotions, promotions.notice) if promotions else [],
         carried=carried,
         action=action,
         removing=removing,

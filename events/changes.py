@@ -15,7 +15,13 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from core.db import db, write_transaction
 from core.mail_render import RenderedMail, render_message
+from core.models import Organiser, OutboxMessage
+from core.outbox import captured
 from events.content import translation
 from events.facts import (
     PLACE_FIELDS,
@@ -26,7 +32,7 @@ from events.facts import (
 )
 from events.models import LANGUAGES, Event
 from events.parsing import parse_event
-from events.services import SCHEDULE_FIELDS, change_audience
+from events.services import SCHEDULE_FIELDS, change_audience, update_event
 
 _TIME_FIELDS = ("starts_at", "ends_at", "timezone")
 
@@ -205,3 +211,48 @@ def cancel_notice(event: Event, language: str, name: str, manage_url: str) -> Re
     snapshot = _sample_snapshot(event, language, name, manage_url)
     snapshot["event"]["status"] = "cancelled"
     return render_message("event_cancelled", language, snapshot)
+
+
+@dataclass
+class Promotions(Audience):
+    """Who an edit would move off the waiting list (a higher capacity or quota, a group let
+    in), counted as `waitlisted`, and the snapshot of the first one's email in each language."""
+
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def notice(self, language: str, name: str, manage_url: str) -> RenderedMail:
+        """That email as the worker renders it, with `name` and `manage_url` standing in for
+        the person's own name, address and links (the organiser sees no one's ticket)."""
+        with force_locale(language):  # a stand-in given as a lazy text, in the email's language
+            name, manage_url = str(name), str(manage_url)
+        facts = dict(self.facts[language])
+        facts["registration"] = {**facts["registration"], "name": name, "email": ""}
+        for link in ("manage_url", "ticket_url", "checkin_url"):
+            if facts.get(link):
+                facts[link] = manage_url
+        return render_message("promoted", language, facts, [])
+
+
+@write_transaction()
+def promotions_preview(organiser: Organiser, event: Event, data: Mapping[str, Any]) -> Promotions:
+    """The edit made as update_event makes it, under the same lock, then rolled back: the
+    promotion rules decide who gets a place (no copy of them here), and the emails they queue
+    are read back before the rollback takes them away. Only a published event with people
+    waiting can promote anyone."""
+    found = Promotions()
+    if event.status != "published" or audience(event).waitlisted == 0:
+        return found
+    with captured() as ids:
+        update_event(organiser, event, data, commit=False)
+    if ids:
+        rows = db.session.execute(
+            sa.select(OutboxMessage.language, OutboxMessage.facts)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.kind == "promoted")
+            .order_by(OutboxMessage.id)
+        ).all()
+        for language, facts in rows:
+            found.waitlisted += 1
+            found.languages[language] = found.languages.get(language, 0) + 1
+            found.facts.setdefault(language, facts)
+    db.session.rollback()
+    return found

@@ -179,9 +179,14 @@ def _save_event(form: EventForm, event: Event | None) -> ResponseReturnValue:
             else:
                 if not request.form.get("confirmed"):
                     preview = changes.change_preview(event, data)
-                    if preview.notifies:  # first show who will be emailed, and what
+                    promotions = changes.promotions_preview(current_organiser(), event, data)
+                    if preview.notifies or promotions.recipients:
+                        # first show who will be emailed, and what
                         return render_change_preview(
-                            event, preview, url_for("events_manage.edit_event", slug=event.slug)
+                            event,
+                            preview,
+                            url_for("events_manage.edit_event", slug=event.slug),
+                            promotions=promotions,
                         )
                 services.update_event(current_organiser(), event, data)
                 flash(_("The changes were saved."), "success")

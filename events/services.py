@@ -128,8 +128,11 @@ def create_event(organiser: Organiser, data: Mapping[str, Any]) -> Event:
 
 
 @write_transaction()
-def update_event(organiser: Organiser, event: Event, data: Mapping[str, Any]) -> Event:
-    """Change the fields given. Time or place changes raise SEQUENCE and notify registrants."""
+def update_event(
+    organiser: Organiser, event: Event, data: Mapping[str, Any], *, commit: bool = True
+) -> Event:
+    """Change the fields given. Time or place changes raise SEQUENCE and notify registrants.
+    commit=False leaves the caller's write transaction open (a dry run rolls it back)."""
     require_manage(organiser, event)
     parsed = parse_event(data, event)
     _changed(event)
@@ -168,7 +171,8 @@ def update_event(organiser: Organiser, event: Event, data: Mapping[str, Any]) ->
         event_rescheduled.send(event, before=before, agenda_before=agenda_before)
     if seats and event.status == "published":
         seats_added.send(event)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return event
 
 

@@ -165,3 +165,37 @@ def test_an_organiser_moves_an_event_and_sees_who_is_told_before_confirming(
     assert page.get_by_label(label_of(live_server, "en", "Starts")).input_value() == as_input(
         local_at(day + 1, 10)
     )
+
+
+def test_an_organiser_raises_the_places_and_sees_who_gets_one_before_confirming(
+    page: Any, live_server: LiveServer, organiser_account: dict[str, Any]
+) -> None:
+    def t(msgid: str, **kw: Any) -> str:
+        return tr(live_server, "en", msgid, **kw)
+
+    slug = live_server.create_event(
+        organiser_account["email"],
+        title=unique("Sysselsättningskrav: fler platser"),
+        starts_at=as_input(local_at(50, 9)),
+        ends_at=as_input(local_at(50, 12)),
+        capacity=1,
+    )
+    register_by_api(page, slug, language="sv")
+    register_by_api(page, slug, language="fi")  # on the waiting list
+    sign_in(page, live_server, organiser_account["email"], organiser_account["password"], "en")
+    visit(page, f"/manage/events/{slug}/edit")
+    page.get_by_label(label_of(live_server, "en", "Capacity (places)")).fill("5")
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Save changes"), exact=True).click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == "This change will email 1 person"
+    text = main_text(page)
+    assert "1 person on the waiting list gets a place" in text
+    mail = page.locator("#promoted-fi").locator("xpath=following-sibling::div[1]")
+    assert mail.get_attribute("lang") == "fi" and "Sait paikan" in mail.inner_text()
+    assert_accessible(page)
+    look_at(page, "promotion-preview")
+
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Save and notify"), exact=True).click()
+    assert t("The changes were saved.") in main_text(page)

@@ -173,7 +173,7 @@ def test_a_change_nobody_hears_of_is_saved_at_once(app, make_event, client, logi
     event = registered(make_event)
     login()
     edit = f"/manage/events/{event.slug}/edit"
-    response = client.post(edit, data=edit_form(event, capacity="80"))
+    response = client.post(edit, data=edit_form(event, title="Krav i praktiken, del 2"))
     assert response.status_code == 302
     draft = make_event(status="draft")
     later = draft.starts_at + timedelta(days=1)
