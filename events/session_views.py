@@ -106,8 +106,14 @@ def _save_session(event: Event, session: Session | None) -> ResponseReturnValue:
         try:
             if not request.form.get("confirmed"):
                 preview = changes.change_preview(event, {"sessions": agenda})
-                if preview.notifies:  # first show who will be emailed, and what
-                    return render_change_preview(event, preview, request.path)
+                promotions = changes.promotions_preview(
+                    current_organiser(), event, {"sessions": agenda}
+                )  # a session with more places moves people off its waiting list
+                if preview.notifies or promotions.recipients:
+                    # first show who will be emailed, and what
+                    return render_change_preview(
+                        event, preview, request.path, promotions=promotions
+                    )
             services.update_event(current_organiser(), event, {"sessions": agenda})
         except ServiceError as err:
             db.session.rollback()

@@ -5,6 +5,8 @@ the promotion rules themselves."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
@@ -12,10 +14,11 @@ from core.db import db
 from core.models import OutboxMessage
 from events.changes import promotions_preview
 from events.models import Event
+from events.services import update_event
 from participants import services as participants
 from participants.models import Registration
-from tests.events.test_change_notice import edit_form, hidden_fields, registered
-from tests.participants.helpers import person
+from tests.events.test_change_notice import FORMAT, edit_form, hidden_fields, registered
+from tests.participants.helpers import person, sessions_for
 
 
 def promoted_mail() -> int:
@@ -89,3 +92,37 @@ def test_more_places_with_nobody_waiting_is_saved_at_once(app, make_event, clien
     assert response.status_code == 302
     db.session.rollback()
     assert db.session.get(Event, event.id).capacity == 10
+
+
+def test_a_session_with_more_places_shows_who_gets_one_first(app, make_event, client, login):
+    event = make_event(capacity=10)
+    start = event.starts_at
+    event = update_event_sessions(event, sessions_for(start, 1))
+    session = event.sessions[0]
+    for n in (1, 2):  # the second waits for the session's one place
+        participants.register(event, person(n, sessions=[session.id], language="fi"))
+    assert waiting(event) == ["Maja Upphandlare 2"]
+    login()
+    client.get("/?lang=en")
+    edit = f"/manage/events/{event.slug}/sessions/{session.id}/edit"
+    form = {
+        "title": session.title,
+        "starts_at": session.starts_at.astimezone(ZoneInfo(event.timezone)).strftime(FORMAT),
+        "ends_at": session.ends_at.astimezone(ZoneInfo(event.timezone)).strftime(FORMAT),
+        "capacity": "2",
+    }
+    response = client.post(edit, data=form)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "1 person on the waiting list gets a place" in page and "Sait paikan:" in page
+    db.session.rollback()
+    assert db.session.get(Event, event.id).sessions[0].capacity == 1 and promoted_mail() == 0
+    saved = client.post(edit, data=MultiDict([*hidden_fields(page), ("confirmed", "1")]))
+    assert saved.status_code == 302
+    db.session.rollback()
+    assert waiting(db.session.get(Event, event.id)) == [] and promoted_mail() == 1
+
+
+def update_event_sessions(event: Event, sessions: list) -> Event:
+    update_event(event.created_by, event, {"sessions": sessions})
+    return db.session.get(Event, event.id)
