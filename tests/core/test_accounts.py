@@ -26,6 +26,14 @@ def text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
+def change_password(client, current: str, new: str = "brand-new-pass"):
+    """The account page's password form, sent."""
+    return client.post(
+        "/manage/account/password",
+        data={"password-current": current, "password-password": new, "password-confirm": new},
+    )
+
+
 @pytest.fixture
 def english(client):
     client.get("/?lang=en")
@@ -310,23 +318,9 @@ def test_organiser_renames_themself_and_changes_password(app, english, login, or
     assert client.post("/manage/account/name", data={"name-name": "Anna A"}).status_code == 302
     db.session.expire_all()
     assert organiser.name == "Anna A"
-    wrong = client.post(
-        "/manage/account/password",
-        data={
-            "password-current": "nope",
-            "password-password": "brand-new-pass",
-            "password-confirm": "brand-new-pass",
-        },
-    )
+    wrong = change_password(client, "nope")
     assert wrong.status_code == 422 and "The current password is wrong." in text(wrong)
-    changed = client.post(
-        "/manage/account/password",
-        data={
-            "password-current": ANNA[1],
-            "password-password": "brand-new-pass",
-            "password-confirm": "brand-new-pass",
-        },
-    )
+    changed = change_password(client, ANNA[1])
     assert changed.status_code == 302
     db.session.expire_all()
     assert organiser.check_password("brand-new-pass")
@@ -355,14 +349,7 @@ def test_a_new_password_ends_every_other_session_but_the_one_that_set_it(app, or
     for client in (own, elsewhere, left_behind):
         assert client.get("/manage/").status_code == 200
 
-    changed = own.post(
-        "/manage/account/password",
-        data={
-            "password-current": ANNA[1],
-            "password-password": "brand-new-pass",
-            "password-confirm": "brand-new-pass",
-        },
-    )
+    changed = change_password(own, ANNA[1])
     assert changed.status_code == 302
 
     assert own.get("/manage/").status_code == 200
