@@ -13,10 +13,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.functions import FunctionElement
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +262,8 @@ def install_sqlite_recipe(engine: sa.Engine, wal_checkpoint_pages: int | None = 
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA wal_autocheckpoint=0")
+        # SQLite's own lower() folds ASCII only; folded() below calls this one there.
+        dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
         if path and wal_checkpoint_pages:
             page = cursor.execute("PRAGMA page_size").fetchone()[0]
             limit = 32 + int(wal_checkpoint_pages) * (page + 24)  # the header, then the frames
@@ -272,3 +277,26 @@ def install_sqlite_recipe(engine: sa.Engine, wal_checkpoint_pages: int | None = 
     def _on_begin(conn: sa.Connection) -> None:
         if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":  # read_now()
             conn.exec_driver_sql(_sqlite_begin_mode())
+
+
+def _casefold(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+class folded(FunctionElement):  # noqa: N801 (an SQL function, named as one)
+    """lower() of a text, every letter folded (Örebro as örebro) on both databases: SQLite's
+    lower() folds ASCII letters only, so there it is the Python function registered on each
+    connection. Compare with a needle made with str.lower()."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"casefold({compiler.process(element.clauses, **kw)})"

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.audit import register_event_titles
-from core.db import db, read_now, utcnow
+from core.db import db, folded, read_now, utcnow
 from core.errors import Forbidden, NotFound, ValidationError
 from core.i18n import current_language
 from core.models import Organiser
@@ -174,15 +174,15 @@ class EventFilters:
 def _text_search(q: str, language: str) -> sa.ColumnElement[bool]:
     """The event's title or description holds q (any case): the text in `language` (its
     translation) or the event's own, so a visitor finds what the page shows them and what the
-    event calls itself. Portable: JSON path extraction on SQLite and PostgreSQL alike. SQLite's
-    lower() folds ASCII letters only (as the registrations' search)."""
+    event calls itself. Portable: JSON path extraction on SQLite and PostgreSQL alike, and
+    every letter's case folded on both (core.db.folded)."""
     needle = q.lower()
     columns = [Event.title, Event.description]
     if language in LANGUAGES:
         columns += [Event.translations[(language, field)].as_string() for field in TRANSLATABLE]
     return sa.or_(
         *(
-            sa.func.lower(sa.func.coalesce(column, "")).contains(needle, autoescape=True)
+            folded(sa.func.coalesce(column, "")).contains(needle, autoescape=True)
             for column in columns
         )
     )

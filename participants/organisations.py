@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 
-from core.db import db, utcnow, write_transaction
+from core.db import db, folded, utcnow, write_transaction
 from core.errors import Conflict, NotFound, ValidationError
 from events.models import Event
 from participants.kinds import organisation_kind
@@ -155,18 +155,18 @@ def search_organisations(
         pattern = "%" + q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern += "%"
         digits = q.replace("-", "").replace(" ", "")
-        conditions = [sa.func.lower(Organisation.name).like(pattern, escape="\\")]
+        conditions = [folded(Organisation.name).like(pattern, escape="\\")]
         if digits.isascii() and digits.isdigit():
             conditions.append(sa.func.replace(Organisation.org_number, "-", "").like(f"%{digits}%"))
         else:
-            conditions.append(sa.func.lower(Organisation.org_number).like(pattern, escape="\\"))
+            conditions.append(folded(Organisation.org_number).like(pattern, escape="\\"))
         query = query.where(sa.or_(*conditions))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(page, 1), pages)
     rows = list(
         db.session.scalars(
-            query.order_by(sa.func.lower(Organisation.name), Organisation.id)
+            query.order_by(folded(Organisation.name), Organisation.id)
             .limit(PER_PAGE)
             .offset((page - 1) * PER_PAGE)
         )

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from core.db import db
+from core.db import db, folded
 from core.errors import NotFound, ValidationError
 from events.models import TARGET_GROUPS, Event
 from participants.models import REGISTRATION_STATUSES, Organisation, Registration
@@ -126,9 +126,9 @@ def registrations_query(event: Event, filters: RegistrationFilters | None = None
         pattern = f"%{f.search.lower()}%"
         query = query.where(
             sa.or_(
-                sa.func.lower(Registration.name).like(pattern),
-                sa.func.lower(Registration.email).like(pattern),
-                sa.func.lower(Organisation.name).like(pattern),
+                folded(Registration.name).like(pattern),
+                folded(Registration.email).like(pattern),
+                folded(Organisation.name).like(pattern),
             )
         )
     return query

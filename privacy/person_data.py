@@ -7,8 +7,8 @@ to that address: survey invitations (with the answers of a non-anonymous survey;
 survey's answers are tied to nobody, so they are never here, only that and when the person
 answered), downloads made through their links, campaign invitations, a withdrawn consent,
 erasure requests, the emails sent to them, and the organisers' recorded actions on their
-registrations (the audit log's entries: what and when, not which organiser). Nothing of anyone else: every query is by
-their registrations' ids or by their exact address.
+registrations (the audit log's entries: what and when, not which organiser). Nothing of
+anyone else: every query is by their registrations' ids or by their exact address.
 
 Times are ISO 8601 with their offset (UTC, as stored); days are ISO dates.
 """
@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.db import db, utcnow
+from core.db import db, folded, utcnow
 from core.models import AuditEntry, OutboxMessage
 from materials.models import Material, MaterialDownload
 from outreach.models import Campaign, CampaignRecipient, InvitationWithdrawal
@@ -241,8 +241,7 @@ def _emails(address: str, ids: list[int]) -> list[dict[str, Any]]:
     rows = db.session.scalars(
         sa.select(OutboxMessage)
         .where(
-            OutboxMessage.registration_id.in_(ids)
-            | (sa.func.lower(OutboxMessage.recipient) == address)
+            OutboxMessage.registration_id.in_(ids) | (folded(OutboxMessage.recipient) == address)
         )
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
     )

@@ -138,6 +138,19 @@ def test_search_and_filters_narrow_the_list(signed_in, make_event):
     assert "Waitlisted</strong> (number 1)" in page  # the status as a tag, then the place
 
 
+def test_the_search_folds_every_letters_case(signed_in, make_event):
+    """Åsa is found as åsa and Örebro as ÖREBRO, on SQLite (whose lower() folds ASCII only)
+    as on PostgreSQL."""
+    event = make_event()
+    services.register(event, person(1))
+    örebro = {"name": "Örebro kommun", "org_number": "212000-1967", "country": "SE"}
+    services.register(event, person(2, name="Åsa Öberg", organisation=örebro))
+    url = f"/manage/events/{event.slug}/registrations"
+    assert names_in_table(text(signed_in.get(url + "?q=åsa"))) == ["Åsa Öberg"]
+    assert names_in_table(text(signed_in.get(url + "?q=ÖREBRO"))) == ["Åsa Öberg"]
+    assert names_in_table(text(signed_in.get(url + "?q=öberg"))) == ["Åsa Öberg"]
+
+
 def test_move_someone_off_the_waiting_list_into_a_free_seat(signed_in, make_event):
     event = make_event(capacity=0)
     waiting = services.register(event, person(1))
