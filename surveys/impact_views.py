@@ -10,6 +10,7 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import login_required
 
 from core.charts import Chart, Series
@@ -34,7 +35,8 @@ from surveys.results import MIN_GROUP
 bp = Blueprint("impact", __name__, url_prefix="/manage")
 
 STAGE_LABELS = {
-    "registered": _l("Registered"),
+    # A count of people, not the moment of registering (the lists' column "Registered").
+    "registered": lazy_pgettext("funnel stage", "Registered"),
     "attended": _l("Attended"),
     "downloaded": _l("Took a material"),
     "invited": _l("Invited to a survey"),
