@@ -130,3 +130,27 @@ def test_touch_targets_are_at_least_44_px_high(narrow, slug):
         for element in page.locator(locator).all():
             box = element.bounding_box()
             assert box and box["height"] >= 44, f"{locator} is {box} at 320 px"
+
+
+@pytest.mark.parametrize("viewport", [800, 1024, 1280])
+def test_organisers_tables_fit_tablet_and_desktop_widths_in_finnish(
+    browser, live_server, organiser_account, slug, registration, viewport
+):
+    """Between the phone's stacked rows and a wide screen, a table of many columns with long
+    Finnish headings and addresses must not push the page sideways either."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": viewport, "height": 800}, bypass_csp=True
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, organiser_account["email"], organiser_account["password"], "fi")
+        for path in (
+            "/manage/",
+            f"/manage/events/{slug}",
+            f"/manage/events/{slug}/registrations",
+            "/manage/impact",
+        ):
+            visit(page, path, "fi")
+            assert width(page) <= viewport, f"{path} is {width(page)} px wide at {viewport} px"
+    finally:
+        context.close()
