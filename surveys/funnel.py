@@ -88,21 +88,31 @@ def _people(scope: sa.Select) -> sa.CTE:
             ).label(name)
             for name, stages in _SUMS.items()
         ]
+    # The event's and the organisation's values once each (a few hundred and a few thousand
+    # rows), not once per registration.
+    events = (
+        sa.select(Event.id, Event.slug, month_of(Event.starts_at).label("month"))
+        .where(Event.id.in_(scope))
+        .subquery("events")
+    )
+    organisations = sa.select(
+        Organisation.id, kind_of().label("kind"), Organisation.country
+    ).subquery("organisations")
     return (
         sa.select(
             Registration.email.label("person"),
             Registration.organisation_id.label("organisation"),
             Registration.target_group.label("target_group"),
-            Event.slug.label("event"),
-            kind_of().label("kind"),
-            Organisation.country.label("country"),
-            month_of(Event.starts_at).label("month"),
+            events.c.slug.label("event"),
+            organisations.c.kind,
+            organisations.c.country,
+            events.c.month,
             *columns,
         )
-        .join(Event, Event.id == Registration.event_id)
-        .join(Organisation, Organisation.id == Registration.organisation_id)
+        .join(events, events.c.id == Registration.event_id)
+        .join(organisations, organisations.c.id == Registration.organisation_id)
         .outerjoin(stage, stage.registration_id == Registration.id)
-        .where(Registration.status == "confirmed", Registration.event_id.in_(scope))
+        .where(Registration.status == "confirmed")
         .cte("people")
         .prefix_with("MATERIALIZED")
     )
@@ -143,7 +153,7 @@ def _folds(people: sa.CTE) -> list[sa.Select]:
         }
         folded = (
             sa.select(
-                sa.case(*[(grouping == v, key) for key, v in pattern.items()]).label("grouping"),
+                grouping.label("grouping"),
                 sa.case(
                     *[(grouping == pattern[key], people.c[d]) for key, _, d in _groupings() if d],
                     else_=null,
@@ -157,11 +167,14 @@ def _folds(people: sa.CTE) -> list[sa.Select]:
             )
             .subquery("folded")
         )
-        return [
-            sa.select(folded.c.grouping, folded.c.value, folded.c.bits, sa.func.count()).group_by(
-                folded.c.grouping, folded.c.value, folded.c.bits
-            )
-        ]
+        # Counted by the GROUPING number, named after the fold (fewer, cheaper keys).
+        counted = (
+            sa.select(folded.c.grouping, folded.c.value, folded.c.bits, sa.func.count().label("n"))
+            .group_by(folded.c.grouping, folded.c.value, folded.c.bits)
+            .subquery("counted")
+        )
+        name = sa.case(*[(counted.c.grouping == v, key) for key, v in pattern.items()])
+        return [sa.select(name, counted.c.value, counted.c.bits, counted.c.n)]
     parts = []
     for key, keys, dimension in _groupings():
         value = (people.c[dimension] if dimension else null).label("value")
