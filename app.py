@@ -80,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import participants.models  # noqa: F401
     import participants.services  # noqa: F401  (listens to events' signals)
     import privacy.models  # noqa: F401
+    import surveys.adoption  # noqa: F401  (keeps the adoption answers' counts as they are flushed)
     import surveys.models  # noqa: F401
     import surveys.organisations  # noqa: F401  (listens to organisations_merged)
     import surveys.stages  # noqa: F401  (keeps the registrations' stages as rows are flushed)

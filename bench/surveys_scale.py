@@ -5,6 +5,10 @@ then each report is timed and its SQL statements counted.
     .venv/bin/python bench/surveys_scale.py            # SQLite (a temporary file) and
                                                        # PostgreSQL when it answers
     .venv/bin/python bench/surveys_scale.py --sqlite-only
+    .venv/bin/python bench/surveys_scale.py --keep /tmp/scale   # seed once, reuse after:
+        # SQLite in /tmp/scale.sqlite, PostgreSQL in the database motesplats_bench_scale
+        # (both kept, and dropped by hand; a later run with the same --keep times them
+        # without seeding again)
 
 The surveys are made through the service from the built-in adoption follow-up (so the
 question codes the impact report reads are the real ones): one per event, half of them
@@ -62,6 +66,33 @@ def _answer_rows(question: Any, rng: random.Random) -> list[dict[str, Any]]:
     if question.type == "number":
         return [{"number": rng.randint(0, 6)}]
     return [{"text": rng.choice(("Bra.", "Mer uppföljning.", "Hyödyllinen."))}]
+
+
+def _seeded(url: str) -> tuple[Any, int] | None:
+    """The pushed app context and the big survey's id of a database seeded before (--keep);
+    None when it is empty."""
+    import sqlalchemy as sa
+
+    from app import create_app
+    from core.db import db
+    from surveys.models import Survey
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": False})
+    context = app.app_context()
+    context.push()
+    try:
+        big = db.session.scalar(
+            sa.select(Survey.id).where(Survey.event_id.is_(None)).order_by(Survey.id.desc())
+        )
+    except sa.exc.DatabaseError:  # no tables yet
+        big = None
+    db.session.remove()
+    if big is None:
+        db.engine.dispose()
+        context.pop()
+        return None
+    print("  reused the data seeded before", flush=True)
+    return context, big
 
 
 def seed(url: str) -> tuple[Any, int]:
@@ -189,11 +220,12 @@ def seed(url: str) -> tuple[Any, int]:
     _insert(SurveyResponse, responses)
     _insert(SurveyAnswer, answers)
     db.session.commit()
-    from surveys import stages
+    from surveys import adoption, stages
     from surveys.totals import rebuild
 
-    rebuild()  # the answers were written directly: the kept sums and stages are made from them
+    rebuild()  # the answers were written directly: the kept sums and counts are made from them
     stages.rebuild()
+    adoption.rebuild()
     print(
         f"  {len(invitations):,} invitations, {len(responses):,} responses, {len(answers):,} "
         f"answers: {time.monotonic() - started:.1f}s",
@@ -204,7 +236,7 @@ def seed(url: str) -> tuple[Any, int]:
     return context, big.id
 
 
-def measure(label: str, url: str) -> list[str]:
+def measure(label: str, url: str, reuse: bool = False) -> list[str]:
     import sqlalchemy as sa
 
     from core.db import db
@@ -214,7 +246,7 @@ def measure(label: str, url: str) -> list[str]:
     from surveys.results import survey_results
 
     print(f"{label}: seeding", flush=True)  # noqa: T201
-    context, big_id = seed(url)
+    context, big_id = (reuse and _seeded(url)) or seed(url)
     statements = [0]
 
     def count(*_args: Any) -> None:
@@ -246,16 +278,44 @@ def measure(label: str, url: str) -> list[str]:
     return lines
 
 
+def kept_postgres(admin_url: str, keep: str) -> str:
+    """The URL of the kept database (--keep PATH: motesplats_bench_<PATH's name>), created
+    when it is not there."""
+    import sqlalchemy as sa
+
+    name = "motesplats_bench_" + "".join(c if c.isalnum() else "_" for c in Path(keep).name)
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return admin.url.set(database=name).render_as_string(hide_password=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true")
+    parser.add_argument(
+        "--keep",
+        metavar="PATH",
+        help="keep the data (PATH.sqlite and the PostgreSQL database motesplats_bench_<PATH's "
+        "name>) and reuse it when it is there",
+    )
     args = parser.parse_args(argv)
     lines = ["| database | report | best of 3 | worst | statements | under 1 s |",
              "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
-    with tempfile.TemporaryDirectory() as tmp:
-        lines += measure("SQLite", f"sqlite:///{tmp}/scale.sqlite")
+    if args.postgres_only:
+        pass
+    elif args.keep:
+        lines += measure("SQLite", f"sqlite:///{Path(args.keep).resolve()}.sqlite", reuse=True)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            lines += measure("SQLite", f"sqlite:///{tmp}/scale.sqlite")
     admin_url = None if args.sqlite_only else postgres_admin_url()
-    if admin_url:
+    if admin_url and args.keep:
+        lines += measure("PostgreSQL", kept_postgres(admin_url, args.keep), reuse=True)
+    elif admin_url:
         with fresh_postgres(admin_url or DEFAULT_PG) as url:
             lines += measure("PostgreSQL", url)
     print("\n".join(lines))

@@ -301,3 +301,26 @@ class RegistrationStage(db.Model):
     invited: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     answered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     adopted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+class SurveyAdoptionTotal(db.Model):
+    """The responses that answered the adoption question (used_employment_requirements), and
+    those that answered yes, counted per question, event and what a response is broken down
+    by (target group, kind of organisation, country): kept as the answers are written
+    (surveys.adoption), so the impact report adds up a few rows for the anonymous surveys'
+    yes answers instead of reading every answer. `flask --app app surveys totals` recounts
+    them. A response about no event is in no report, so it is not kept here."""
+
+    __tablename__ = "survey_adoption_total"
+
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_question.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_group: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    organisation_kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    country: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    responses: Mapped[int] = mapped_column(default=0)
+    yes: Mapped[int] = mapped_column(default=0)
