@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_timezone_location, get_timezone_name
 from flask import Flask, current_app, request, session
+from flask.globals import _cv_app
 from flask_babel import get_locale
 from werkzeug.datastructures import LanguageAccept
 
@@ -56,6 +57,17 @@ def preferred_language(accepted: LanguageAccept, config: Mapping[str, Any]) -> s
 
 
 def current_language() -> str:
+    """The page's language code ("sv"). Read straight from Flask-Babel's place for it on the
+    app context (a template asks a few dozen times a page; get_locale() walks two proxies and
+    str(Locale) formats the identifier each time); get_locale() chooses it the first time."""
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        chosen = ctx.g.__dict__.get("_flask_babel")
+        locale = getattr(chosen, "babel_locale", None)
+        if locale is not None:
+            if not (locale.territory or locale.script or locale.variant or locale.modifier):
+                return locale.language
+            return str(locale)
     return str(get_locale() or "sv")
 
 
