@@ -22,6 +22,7 @@ from core.i18n import current_language
 from core.page_cache import cached_for_visitors, changes_at
 from events import content, labels, queries
 from events.models import FORMATS, KINDS, LANGUAGES, TARGET_GROUPS, Session
+from events.page import event_page
 from events.records import SessionRecord, public_event_record
 
 bp = Blueprint("events", __name__)
@@ -113,11 +114,9 @@ def detail(slug: str) -> ResponseReturnValue:
         "events/detail.html",
         event=event,
         ended=event.ends_at <= utcnow(),
-        agenda_days=_agenda_days(event),
-        texts=_agenda_texts(),
+        page=event_page(event),
         description_html=queries.render_description(description.text),
         description_lang=description.lang,
-        session_descriptions={s.id: _session_description(s) for s in event.sessions},
     )
 
 
