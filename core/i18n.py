@@ -14,6 +14,7 @@ from babel.dates import format_date, get_timezone_location, get_timezone_name
 from flask import Flask, current_app, request, session
 from flask.globals import _cv_app
 from flask_babel import get_locale
+from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 
 from core.catalogues import ensure_compiled
@@ -70,6 +71,30 @@ def current_language() -> str:
                 return locale.language
             return str(locale)
     return str(get_locale() or "sv")
+
+
+class FixedTexts:
+    """A page's fixed strings (headings, labels, link texts), translated once per language a
+    process rather than once per render: ``TEXTS = FixedTexts({"skip": _l("Skip to content")})``
+    at import, ``TEXTS()`` in a request gives them in its language as a template's _() would
+    (Markup, %-formatted with no variables); with formatted=False as the catalogue has them, for
+    strings with placeholders filled in later. Translations do not change while a process runs."""
+
+    def __init__(self, texts: Mapping[str, Any], *, formatted: bool = True) -> None:
+        self._texts = dict(texts)
+        self._formatted = formatted
+        self._done: dict[str, dict[str, Any]] = {}
+
+    def __call__(self) -> Mapping[str, Any]:
+        lang = current_language()
+        done = self._done.get(lang)
+        if done is None:
+            if self._formatted:
+                done = {name: Markup(str(text)) % {} for name, text in self._texts.items()}
+            else:
+                done = {name: str(text) for name, text in self._texts.items()}
+            self._done[lang] = done
+        return done
 
 
 def _lang(lang: str | None) -> str:

@@ -107,7 +107,7 @@ def _agenda_days(event: Any) -> list[tuple[Any, list[Any]]]:
 @bp.route("/events/<slug>")
 @cached_for_visitors(queries.event_page_version)
 def detail(slug: str) -> ResponseReturnValue:
-    event = public_event_record(slug)  # three small statements, no ORM objects to build
+    event = public_event_record(slug, page=True)  # three small statements, no ORM objects
     changes_at(queries.next_moment(event))  # registration opens or closes, the event starts
     description = content.localized(event, "description")
     return render_template(

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from core.db import db
+from core.db import read_for_page
 from materials.models import Material, MaterialFile, MaterialLabel, material_event, material_session
 
 _m = Material.__table__
@@ -102,5 +102,5 @@ class MaterialRecord:
 
 def public_event_materials(event_id: int) -> list[MaterialRecord]:
     """The event's public materials, newest first, in one statement."""
-    rows = db.session.connection().execute(_EVENT_MATERIALS, {"event_id": event_id})
+    rows = read_for_page(_EVENT_MATERIALS, {"event_id": event_id})
     return [MaterialRecord(row) for row in rows.mappings()]

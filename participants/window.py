@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from core.db import db, utcnow
+from core.db import read_for_page, utcnow
 from core.errors import ServiceError
 from events.models import Event
 from participants.models import Registration
@@ -74,7 +74,7 @@ def registration_summary(event: Event) -> dict[str, Any]:
     `message` when closed, `seats_left` (None without a limit; from the kept count) and how
     many are `waitlisted` (one count of the waiting list alone)."""
     state = registration_state(event)
-    waitlisted = db.session.connection().execute(_WAITLISTED, {"p_event": event.id}).scalar()
+    waitlisted = read_for_page(_WAITLISTED, {"p_event": event.id}).scalar()
     return {
         "state": state,
         "message": STATE_MESSAGES.get(state),
