@@ -9,6 +9,7 @@ from flask import Flask
 
 from core import (
     charts,
+    chrome,
     errors,
     guard,
     health,
@@ -66,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     guard.init_app(app)
     urls.init_app(app)
+    chrome.init_app(app)
     charts.init_app(app)
     statements.init_app(app)  # only with BENCH_COUNT_STATEMENTS=1 (bench/run.py)
     health.init_app(app)  # /healthz, let through the Host check for a load balancer

@@ -200,6 +200,17 @@ def read_now(statement: sa.Executable, params: dict | None = None) -> sa.Result:
         raise
 
 
+def read_for_page(statement: sa.Executable, params: dict | None = None) -> sa.Result:
+    """A public page's read: on the request's transaction when it has one (so it sees what the
+    request wrote), else through read_now, which spares a page that only reads the pool
+    checkout, BEGIN and ROLLBACK around its statements (about 0.3 ms of CPU a request). Each
+    statement then sees the latest commit; a page made of several can show an edit that landed
+    between two of them in part, until its next render."""
+    if db.session().in_transaction():
+        return db.session.connection().execute(statement, params or {})
+    return read_now(statement, params)
+
+
 # --- WAL checkpoints -----------------------------------------------------------------------
 #
 # SQLite copies the write-ahead log back into the database file (a checkpoint) by itself in the

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_timezone_location, get_timezone_name
 from flask import Flask, current_app, request, session
+from flask.globals import _cv_app
 from flask_babel import get_locale
+from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 
 from core.catalogues import ensure_compiled
@@ -56,7 +59,42 @@ def preferred_language(accepted: LanguageAccept, config: Mapping[str, Any]) -> s
 
 
 def current_language() -> str:
+    """The page's language code ("sv"). Read straight from Flask-Babel's place for it on the
+    app context (a template asks a few dozen times a page; get_locale() walks two proxies and
+    str(Locale) formats the identifier each time); get_locale() chooses it the first time."""
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        chosen = ctx.g.__dict__.get("_flask_babel")
+        locale = getattr(chosen, "babel_locale", None)
+        if locale is not None:
+            if not (locale.territory or locale.script or locale.variant or locale.modifier):
+                return locale.language
+            return str(locale)
     return str(get_locale() or "sv")
+
+
+class FixedTexts:
+    """A page's fixed strings (headings, labels, link texts), translated once per language a
+    process rather than once per render: ``TEXTS = FixedTexts({"skip": _l("Skip to content")})``
+    at import, ``TEXTS()`` in a request gives them in its language as a template's _() would
+    (Markup, %-formatted with no variables); with formatted=False as the catalogue has them, for
+    strings with placeholders filled in later. Translations do not change while a process runs."""
+
+    def __init__(self, texts: Mapping[str, Any], *, formatted: bool = True) -> None:
+        self._texts = dict(texts)
+        self._formatted = formatted
+        self._done: dict[str, dict[str, Any]] = {}
+
+    def __call__(self) -> Mapping[str, Any]:
+        lang = current_language()
+        done = self._done.get(lang)
+        if done is None:
+            if self._formatted:
+                done = {name: Markup(str(text)) % {} for name, text in self._texts.items()}
+            else:
+                done = {name: str(text) for name, text in self._texts.items()}
+            self._done[lang] = done
+        return done
 
 
 def _lang(lang: str | None) -> str:
@@ -64,14 +102,27 @@ def _lang(lang: str | None) -> str:
     return lang if lang in _DATE_PATTERN else "sv"
 
 
+# Babel's format_date parses the pattern and reads the locale's data on every call (~0.1 ms);
+# a day in a language always reads the same, so each distinct one is formatted once a process.
+@functools.lru_cache(maxsize=4096)
+def _formatted_day(day: date, pattern: str, lang: str) -> str:
+    return format_date(day, pattern, locale=lang)
+
+
 def format_day(moment: datetime, lang: str | None = None) -> str:
     lang = _lang(lang)
-    return format_date(moment, _DATE_PATTERN[lang], locale=lang)
+    return _formatted_day(_day_of(moment), _DATE_PATTERN[lang], lang)
 
 
 def format_short_day(moment: datetime, lang: str | None = None) -> str:
     lang = _lang(lang)
-    return format_date(moment, _SHORT_DATE_PATTERN[lang], locale=lang)
+    return _formatted_day(_day_of(moment), _SHORT_DATE_PATTERN[lang], lang)
+
+
+def _day_of(moment: date) -> date:
+    """The calendar day as Babel's format_date reads it (a datetime's own date, on its own
+    clock)."""
+    return moment.date() if isinstance(moment, datetime) else moment
 
 
 def format_clock(moment: datetime, lang: str | None = None) -> str:
@@ -129,7 +180,14 @@ def zone_label(
         and moment.astimezone(zone).utcoffset() == moment.astimezone(STOCKHOLM).utcoffset()
     ):
         return None
-    lang = _lang(lang)
+    return _zone_name(tz, _lang(lang))
+
+
+@functools.lru_cache(maxsize=256)
+def _zone_name(tz: str, lang: str) -> str:
+    """The zone's long name with its city, once per zone and language a process (Babel reads
+    its locale data for each)."""
+    zone = ZoneInfo(tz)
     name = get_timezone_name(zone, "long", locale=lang)
     city = get_timezone_location(zone, locale=lang, return_city=True)
     return f"{name} ({city})" if city and city not in name else name

@@ -35,5 +35,14 @@ def language_url(code: str) -> str:
     return f"{path}?{urlencode(pairs)}"
 
 
+def language_urls(codes: tuple[str, ...] = ("sv", "en", "fi")) -> dict[str, str]:
+    """language_url for each code, the page's path and query read once (base.html's
+    language switcher)."""
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    path = quote(request.script_root + request.path, safe="/:@!$&'()*+,;=-._~")
+    return {code: f"{path}?{urlencode([*pairs, ('lang', code)])}" for code in codes}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["language_url"] = language_url
+    app.jinja_env.globals["language_urls"] = language_urls

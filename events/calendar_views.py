@@ -19,7 +19,7 @@ bp = Blueprint("calendar", __name__)
 
 
 def event_calendar_links(event: EventLike) -> dict[str, str] | None:
-    """The event page's "Add to Google Calendar" and "Add to Outlook" (templates/events/
+    """The event page's "Add to Google Calendar" and "Add to Outlook" (templates/events/detail.html;
     _add_to_calendar.html): our own addresses, which send the visitor on to the calendar's
     form (add_to). Percent-encoding the agenda into both forms' addresses cost the page more
     than the rest of its rendering; now it is done for the one visitor who clicks. None once

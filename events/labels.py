@@ -1,7 +1,7 @@
 """What people read for the stable codes of events: target groups, kinds, formats, languages
 and statuses, translated."""
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from flask_babel import get_translations, lazy_pgettext
@@ -81,21 +81,6 @@ class TranslatedOnce(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._labels)
-
-
-class OncePerNumber:
-    """A plural message (`lambda n: ngettext(...)`, written out so that it is extracted) computed
-    once per distinct number during a render."""
-
-    def __init__(self, message: Callable[[int], str]) -> None:
-        self._message = message
-        self._done: dict[int, str] = {}
-
-    def __call__(self, num: int) -> str:
-        text = self._done.get(num)
-        if text is None:
-            text = self._done[num] = self._message(num)
-        return text
 
 
 def template_translations() -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from core.db import db
+from core.db import db, read_for_page
 from core.errors import NotFound
 from events.models import Event, EventTargetGroup, Session
 
@@ -89,16 +89,16 @@ def column_values(event: Event | EventRecord) -> dict[str, Any]:
     return {name: getattr(event, name) for name in _COLUMNS}
 
 
-def public_event_record(slug: str) -> EventRecord:
+def public_event_record(slug: str, *, page: bool = False) -> EventRecord:
     """The published or cancelled event with this slug, as a record; NotFound for none and for a
-    draft (drafts do not exist for the public)."""
-    connection = db.session.connection()
-    row = connection.execute(_BY_SLUG, {"slug": slug}).mappings().one_or_none()
+    draft (drafts do not exist for the public). For the public page (page=True) read outside a
+    transaction when the request has none (core.db.read_for_page)."""
+    if page:
+        execute: Any = read_for_page
+    else:
+        execute = db.session.connection().execute
+    row = execute(_BY_SLUG, {"slug": slug}).mappings().one_or_none()
     if row is None or row["status"] == "draft":
         raise NotFound(_l("There is no such event."))
     params = {"event_id": row["id"]}
-    return EventRecord(
-        row,
-        connection.execute(_GROUPS, params).all(),
-        connection.execute(_SESSIONS, params).all(),
-    )
+    return EventRecord(row, execute(_GROUPS, params).all(), execute(_SESSIONS, params).all())

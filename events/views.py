@@ -3,9 +3,6 @@ event's page. Organisers' pages are events/manage_views.py."""
 
 from __future__ import annotations
 
-from typing import Any
-from zoneinfo import ZoneInfo
-
 from flask import (
     Blueprint,
     current_app,
@@ -13,16 +10,15 @@ from flask import (
     request,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from core.db import utcnow
 from core.filters import filters_with_notices
 from core.i18n import current_language
 from core.page_cache import cached_for_visitors, changes_at
 from events import content, labels, queries
-from events.models import FORMATS, KINDS, LANGUAGES, TARGET_GROUPS, Session
-from events.records import SessionRecord, public_event_record
+from events.models import FORMATS, KINDS, LANGUAGES, TARGET_GROUPS
+from events.page import event_page
+from events.records import public_event_record
 
 bp = Blueprint("events", __name__)
 
@@ -81,47 +77,17 @@ def past() -> ResponseReturnValue:
     return _event_list(past=True)
 
 
-def _agenda_texts() -> dict[str, Any]:
-    """What the event page repeats for every session or group, translated once per render:
-    format strings (filled in the template with |format) and plurals once per number."""
-    return {
-        "room": _("Room: %(room)s"),
-        "places": labels.OncePerNumber(lambda n: ngettext("%(num)s place", "%(num)s places", n)),
-        "at_most": labels.OncePerNumber(
-            lambda n: ngettext("at most %(num)s place", "at most %(num)s places", n)
-        ),
-        "speakers": labels.OncePerNumber(lambda n: ngettext("Speaker:", "Speakers:", n)),
-    }
-
-
-def _agenda_days(event: Any) -> list[tuple[Any, list[Any]]]:
-    """The agenda grouped by the day each session starts on, in the event's zone."""
-    zone = ZoneInfo(event.timezone)
-    days: dict[Any, list[Any]] = {}
-    for s in event.sessions:
-        days.setdefault(s.starts_at.astimezone(zone).date(), []).append(s)
-    return [(s[0].starts_at.astimezone(zone), s) for s in days.values()]
-
-
 @bp.route("/events/<slug>")
 @cached_for_visitors(queries.event_page_version)
 def detail(slug: str) -> ResponseReturnValue:
-    event = public_event_record(slug)  # three small statements, no ORM objects to build
+    event = public_event_record(slug, page=True)  # three small statements, no ORM objects
     changes_at(queries.next_moment(event))  # registration opens or closes, the event starts
     description = content.localized(event, "description")
     return render_template(
         "events/detail.html",
         event=event,
         ended=event.ends_at <= utcnow(),
-        agenda_days=_agenda_days(event),
-        texts=_agenda_texts(),
+        page=event_page(event),
         description_html=queries.render_description(description.text),
         description_lang=description.lang,
-        session_descriptions={s.id: _session_description(s) for s in event.sessions},
     )
-
-
-def _session_description(session: Session | SessionRecord) -> content.Localized:
-    """The session's description in the page's language (or the event's), as safe HTML."""
-    text, lang = content.localized(session, "description")
-    return content.Localized(queries.render_description(text), lang)

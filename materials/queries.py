@@ -64,12 +64,6 @@ def library(who: Viewer, filters: Filters, page: int = 1, per_page: int = PER_PA
     return db.paginate(library_query(who, filters), page=page, per_page=per_page, error_out=False)
 
 
-def event_materials(who: Viewer, event_id: int) -> list[Material]:
-    """The event's materials the viewer may have, with the sessions each belongs to."""
-    query = library_query(who, Filters(event=event_id)).options(selectinload(Material.sessions))
-    return list(db.session.scalars(query))
-
-
 def person_materials(who: Viewer) -> list[Material]:
     """What a person may have beyond the public library: materials of their event and those
     opened to them."""

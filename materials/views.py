@@ -29,6 +29,7 @@ from events.queries import organiser_events
 from materials import queries, services
 from materials.audience import Viewer, viewer
 from materials.content import template_helpers
+from materials.event_list import MaterialRecord, public_event_materials
 from materials.forms import MaterialForm
 from materials.labels import template_labels
 from materials.models import CATEGORIES, Material
@@ -45,18 +46,19 @@ def _viewer() -> Viewer:
     return viewer(organiser, request.args.get("t"))
 
 
-def event_materials(event: Event) -> list[Material]:
+def event_materials(event: Any) -> list[MaterialRecord]:
     """The event page's list: public materials only (the page is the same for every visitor
-    and cached; a person finds the rest on their manage page). Read once per page."""
+    and cached; a person finds the rest on their manage page). Read once per page, in one
+    statement (materials/event_list.py)."""
     cache = g.setdefault("event_materials", {})
     if event.id not in cache:
-        cache[event.id] = queries.event_materials(Viewer(), event.id)
+        cache[event.id] = public_event_materials(event.id)
     return cache[event.id]
 
 
-def session_materials(event: Event, session: Any) -> list[Material]:
+def session_materials(event: Any, session: Any) -> list[MaterialRecord]:
     """The event's public materials that belong to this session (a workshop's slides)."""
-    return [m for m in event_materials(event) if any(s.id == session.id for s in m.sessions)]
+    return [m for m in event_materials(event) if session.id in m.session_ids]
 
 
 def person_materials(registration: Any) -> list[Material]:

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from core.db import db, utcnow
+from core.db import read_for_page, utcnow
 from core.errors import ServiceError
 from events.models import Event
 from participants.models import Registration
@@ -72,14 +72,18 @@ _WAITLISTED = sa.select(sa.func.count()).where(
 def registration_summary(event: Event) -> dict[str, Any]:
     """What the event page says about registering: `state` (see registration_state), the
     `message` when closed, `seats_left` (None without a limit; from the kept count) and how
-    many are `waitlisted` (one count of the waiting list alone)."""
+    many are `waitlisted` (one count of the waiting list alone, made only for an open event
+    that is full: the page says it only then; 0 otherwise)."""
     state = registration_state(event)
-    waitlisted = db.session.connection().execute(_WAITLISTED, {"p_event": event.id}).scalar()
+    left = seats_left(event)
+    waitlisted = 0
+    if state == "open" and left is not None and left <= 0:  # only a full event shows it
+        waitlisted = read_for_page(_WAITLISTED, {"p_event": event.id}).scalar() or 0
     return {
         "state": state,
         "message": STATE_MESSAGES.get(state),
-        "seats_left": seats_left(event),
-        "waitlisted": waitlisted or 0,
+        "seats_left": left,
+        "waitlisted": waitlisted,
     }
 
 
