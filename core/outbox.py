@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.db import db, utcnow
+from core.db import Prepared, db, utcnow
 from core.mail_delivery import (
     PERMANENT_FAILURES,
     PermanentFailure,
@@ -74,7 +74,13 @@ def forgets(kind: str) -> bool:
 # --- queueing -------------------------------------------------------------------------------
 
 
-_INSERT = sa.insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+_INSERT = Prepared(
+    sa.insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id),
+    column_keys=[
+        "recipient", "registration_id", "kind", "language", "facts", "attachments", "status",
+        "attempts", "next_attempt_at", "created_at",
+    ],
+)  # fmt: skip
 
 
 def queue_email(
@@ -100,25 +106,21 @@ def queue_email(
     One INSERT on the session's connection, at once (no ORM object: it sits on the
     registration's hot path)."""
     now = utcnow()
-    return (
-        db.session.connection()
-        .execute(
-            _INSERT,
-            {
-                "recipient": recipient.strip(),
-                "registration_id": registration_id,
-                "kind": kind[:40],
-                "language": language,
-                "facts": dict(facts),
-                "attachments": [attachment_row(a) for a in attachments or []],
-                "status": "queued",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            },
-        )
-        .scalar_one()
-    )
+    return _INSERT.run(
+        db.session.connection(),
+        {
+            "recipient": recipient.strip(),
+            "registration_id": registration_id,
+            "kind": kind[:40],
+            "language": language,
+            "facts": dict(facts),
+            "attachments": [attachment_row(a) for a in attachments or []],
+            "status": "queued",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
+    )[0][0]
 
 
 def rendered(message: OutboxMessage) -> RenderedMail:

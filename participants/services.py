@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import record
-from core.db import db, utcnow, write_transaction
+from core.db import Prepared, db, read_prepared, utcnow, write_transaction
 from core.errors import Conflict, ValidationError
 from events.models import Event
 from events.records import EventRecord, column_values
@@ -104,18 +104,20 @@ def _active_registration(event_id: int, email: str) -> Registration | None:
 
 
 _registration = Registration.__table__
-_BEFORE_THE_LOCK = sa.select(
-    # a merged record's key leads to its survivor (participants.organisations)
-    sa.select(LIVE_ID)
-    .where(Organisation.__table__.c.key == sa.bindparam("p_key"))
-    .scalar_subquery(),
-    sa.select(_registration.c.id)
-    .where(
-        _registration.c.event_id == sa.bindparam("p_event"),
-        _registration.c.email == sa.bindparam("p_email"),
-        ACTIVE,
+_BEFORE_THE_LOCK = Prepared(
+    sa.select(
+        # a merged record's key leads to its survivor (participants.organisations)
+        sa.select(LIVE_ID)
+        .where(Organisation.__table__.c.key == sa.bindparam("p_key"))
+        .scalar_subquery(),
+        sa.select(_registration.c.id)
+        .where(
+            _registration.c.event_id == sa.bindparam("p_event"),
+            _registration.c.email == sa.bindparam("p_email"),
+            ACTIVE,
+        )
+        .scalar_subquery(),
     )
-    .scalar_subquery(),
 )
 
 
@@ -123,7 +125,7 @@ def _before_the_lock(event_id: int, data: RegistrationInput) -> tuple[int | None
     """(the organisation's id, the id of this address's active registration), each None when
     there is none: both looked up in one statement, before the event's lock."""
     params = {"p_key": _organisation_key(data), "p_event": event_id, "p_email": data.email}
-    row = db.session.connection().execute(_BEFORE_THE_LOCK, params).one()
+    row = read_prepared(_BEFORE_THE_LOCK, params)[0]  # autocommit: no transaction to end
     return row[0], row[1]
 
 
@@ -167,7 +169,14 @@ def _already_registered(existing: Registration) -> AlreadyRegistered:
     )
 
 
-_INSERT_REGISTRATION = sa.insert(Registration.__table__).returning(Registration.__table__.c.id)
+_INSERT_REGISTRATION = Prepared(
+    sa.insert(Registration.__table__).returning(Registration.__table__.c.id),
+    column_keys=[
+        "event_id", "organisation_id", "token", "name", "email", "target_group", "role",
+        "language", "needs", "consent_future_invitations", "status", "added_by_organiser",
+        "created_at",
+    ],
+)  # fmt: skip
 _INSERT_SESSIONS = sa.insert(registration_session)
 
 
@@ -213,8 +222,8 @@ def register(
         status = "waitlisted" if reason else "confirmed"
         connection = db.session.connection()
         try:
-            registration_id = connection.execute(
-                _INSERT_REGISTRATION,
+            (registration_id,) = _INSERT_REGISTRATION.run(
+                connection,
                 {
                     "event_id": event_id,
                     "organisation_id": organisation_id,
@@ -230,7 +239,7 @@ def register(
                     "added_by_organiser": by_organiser,
                     "created_at": utcnow(),
                 },
-            ).scalar_one()
+            )[0]
         except IntegrityError:  # the unique index: a twin registered since the check
             db.session.rollback()
             existing = _active_registration(event_id, parsed.email)
