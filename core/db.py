@@ -239,12 +239,9 @@ class Prepared:
         self._by_dialect[dialect.name] = form
         return form
 
-    def run(self, connection: sa.Connection, params: Mapping[str, Any]) -> list[Any]:
-        """Run with these parameters; the returned rows (an empty list when none)."""
-        dialect = connection.dialect
-        sql, positional, converters, fixed, processors, row_type = self._by_dialect.get(
-            dialect.name
-        ) or self._compiled(dialect)
+    def _bind(self, dialect: sa.Dialect, params: Mapping[str, Any]) -> tuple:
+        form = self._by_dialect.get(dialect.name) or self._compiled(dialect)
+        sql, positional, converters, fixed = form[:4]
         values: list[Any] = []
         named: dict[str, Any] = {}
         for name, convert in converters:
@@ -257,20 +254,72 @@ class Prepared:
                 values.append(value)
             else:
                 named[name] = value
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(sql, values if positional else named)
-            fetched = cursor.fetchall() if cursor.description else []
-        finally:
-            cursor.close()
-        for hook in statement_hooks:
-            hook()
+        return form, sql, values if positional else named
+
+    @staticmethod
+    def _rows(form: tuple, fetched: list[Any]) -> list[Any]:
+        processors, row_type = form[4], form[5]
         if row_type is None:
             return []
         return [
             row_type(*[p(v) if p else v for p, v in zip(processors, row, strict=True)])
             for row in fetched
         ]
+
+    def run(self, connection: sa.Connection, params: Mapping[str, Any]) -> list[Any]:
+        """Run with these parameters; the returned rows (an empty list when none)."""
+        return run_together(connection, [(self, params)])[0]
+
+
+def _count_statements(n: int) -> None:
+    for _ in range(n):
+        for hook in statement_hooks:
+            hook()
+
+
+def run_together(
+    connection: sa.Connection, statements: list[tuple[Prepared, Mapping[str, Any]]]
+) -> list[list[Any]]:
+    """Run Prepared statements in order, in one round trip on PostgreSQL (psycopg's pipeline
+    mode; each sees what the ones before it wrote), one after the other elsewhere; the rows each
+    returned. A driver's error is raised as SQLAlchemy's (IntegrityError for a unique index)."""
+    dialect = connection.dialect
+    bound = [prepared._bind(dialect, params) for prepared, params in statements]
+    dbapi_connection = connection.connection
+    dbapi_error = dialect.loaded_dbapi.Error
+    _count_statements(len(bound))
+    try:
+        if len(bound) > 1 and dialect.driver == "psycopg":
+            driver = dbapi_connection.driver_connection
+            cursors = []
+            with driver.pipeline():
+                for _form, sql, values in bound:
+                    cursor = driver.cursor()
+                    cursor.execute(sql, values)
+                    cursors.append(cursor)
+            fetched = [c.fetchall() if c.description else [] for c in cursors]
+            for cursor in cursors:
+                cursor.close()
+        else:
+            fetched = []
+            for _form, sql, values in bound:
+                cursor = dbapi_connection.cursor()
+                try:
+                    cursor.execute(sql, values)
+                    fetched.append(cursor.fetchall() if cursor.description else [])
+                finally:
+                    cursor.close()
+    except dbapi_error as err:
+        disconnected = dialect.is_disconnect(err, dbapi_connection, None)
+        if disconnected:
+            connection.invalidate(err)
+        raise sa.exc.DBAPIError.instance(
+            bound[0][1], None, err, dbapi_error, connection_invalidated=disconnected
+        ) from err
+    return [
+        Prepared._rows(form, rows)
+        for (form, _sql, _values), rows in zip(bound, fetched, strict=True)
+    ]
 
 
 def held_connection() -> sa.Connection:
@@ -289,9 +338,15 @@ def held_connection() -> sa.Connection:
 
 def read_prepared(statement: Prepared, params: Mapping[str, Any]) -> list[Any]:
     """A Prepared read on held_connection(): sees what is committed now."""
+    return read_together([(statement, params)])[0]
+
+
+def read_together(statements: list[tuple[Prepared, Mapping[str, Any]]]) -> list[list[Any]]:
+    """Prepared reads on held_connection() with run_together(): one round trip on PostgreSQL,
+    each seeing what is committed when it runs. The connection is dropped when one fails."""
     connection = held_connection()
     try:
-        return statement.run(connection, params)
+        return run_together(connection, statements)
     except Exception:
         key = (id(db.engine), threading.get_ident())
         with _held_lock:

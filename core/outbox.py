@@ -83,6 +83,32 @@ _INSERT = Prepared(
 )  # fmt: skip
 
 
+def outbox_insert(
+    recipient: str,
+    kind: str,
+    language: str,
+    facts: Mapping[str, Any],
+    *,
+    attachments: list[dict[str, Any]] | None = None,
+    registration_id: int | None = None,
+) -> tuple[Prepared, dict[str, Any]]:
+    """queue_email()'s INSERT and its parameters, not run: for a caller that sends it together
+    with its other statements (core.db.run_together), in its own transaction."""
+    now = utcnow()
+    return _INSERT, {
+        "recipient": recipient.strip(),
+        "registration_id": registration_id,
+        "kind": kind[:40],
+        "language": language,
+        "facts": dict(facts),
+        "attachments": [attachment_row(a) for a in attachments or []],
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
 def queue_email(
     recipient: str,
     kind: str,
@@ -105,22 +131,15 @@ def queue_email(
 
     One INSERT on the session's connection, at once (no ORM object: it sits on the
     registration's hot path)."""
-    now = utcnow()
-    return _INSERT.run(
-        db.session.connection(),
-        {
-            "recipient": recipient.strip(),
-            "registration_id": registration_id,
-            "kind": kind[:40],
-            "language": language,
-            "facts": dict(facts),
-            "attachments": [attachment_row(a) for a in attachments or []],
-            "status": "queued",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        },
-    )[0][0]
+    statement, params = outbox_insert(
+        recipient,
+        kind,
+        language,
+        facts,
+        attachments=attachments,
+        registration_id=registration_id,
+    )
+    return statement.run(db.session.connection(), params)[0][0]
 
 
 def rendered(message: OutboxMessage) -> RenderedMail:

@@ -16,7 +16,6 @@ recount() proves them against the registrations (`flask --app app seats check`).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.db import Prepared, db, write_transaction
+from core.db import Prepared, db, run_together, write_transaction
 from core.errors import NotFound
 from events.models import Event, EventTargetGroup, Session, bump_version
 from events.records import EventRecord
@@ -169,14 +168,33 @@ _EVENT_COUNT = Prepared(
     )
 )
 _ROW_COUNTS = {
-    key: sa.update(table)
-    .where(
-        table.c.event_id == sa.bindparam("p_event"),
-        table.c[key].in_(sa.bindparam("p_keys", expanding=True)),
+    key: Prepared(
+        sa.update(table)
+        .where(table.c.event_id == sa.bindparam("p_event"), table.c[key] == sa.bindparam("p_key"))
+        .values(confirmed_count=table.c.confirmed_count + sa.bindparam("p_delta"))
     )
-    .values(confirmed_count=table.c.confirmed_count + sa.bindparam("p_delta"))
     for table, key in ((_groups, "code"), (_sessions, "id"))
 }
+
+
+def count_statements(
+    event_id: int,
+    seats: int = 0,
+    groups: Mapping[str, int] | None = None,
+    sessions: Mapping[int, int] | None = None,
+) -> list[tuple[Prepared, dict[str, Any]]]:
+    """write_counts()'s statements, not run (for a caller that sends them with others,
+    core.db.run_together): the event row's always, one per changed group and session."""
+    statements: list[tuple[Prepared, dict[str, Any]]] = [
+        (_EVENT_COUNT, {"p_event": event_id, "p_delta": seats})
+    ]
+    for key, deltas in (("code", groups or {}), ("id", sessions or {})):
+        for row_key, delta in sorted(deltas.items()):  # one order: rows are locked in it
+            if delta:
+                statements.append(
+                    (_ROW_COUNTS[key], {"p_event": event_id, "p_key": row_key, "p_delta": delta})
+                )
+    return statements
 
 
 def write_counts(
@@ -188,18 +206,9 @@ def write_counts(
     """Add `seats` to the event's count, groups[code] to a target group's, sessions[id] to a
     session's, in the database alone. Call under the event's lock, in the transaction that
     makes the change. One UPDATE of the event row always (whatever changes a count changes what
-    the event's pages show), one per other table and distinct delta."""
-    connection = db.session.connection()
-    _EVENT_COUNT.run(connection, {"p_event": event_id, "p_delta": seats})
-    for key, deltas in (("code", groups or {}), ("id", sessions or {})):
-        by_delta: dict[int, list[object]] = defaultdict(list)
-        for row_key, delta in deltas.items():
-            if delta:
-                by_delta[delta].append(row_key)
-        for delta, keys in by_delta.items():
-            connection.execute(
-                _ROW_COUNTS[key], {"p_event": event_id, "p_keys": keys, "p_delta": delta}
-            )
+    the event's pages show), one per changed group and session: in one round trip on
+    PostgreSQL."""
+    run_together(db.session.connection(), count_statements(event_id, seats, groups, sessions))
 
 
 def shift(
