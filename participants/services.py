@@ -292,11 +292,9 @@ def register(
                     ],
                 )
             else:
-                if new_id is not None:
-                    _INSERT_REGISTRATION_WITH_ID.run(connection, {"id": new_id, **values})
-                    registration_id = new_id
-                else:
-                    registration_id = _INSERT_REGISTRATION.run(connection, values)[0][0]
+                # the waiting list is first come, first served by id: a waitlisted row takes
+                # its id here, under the lock (one taken before it could be passed meanwhile)
+                registration_id = _INSERT_REGISTRATION.run(connection, values)[0][0]
                 registered = registered_as(registration_id)
                 run_together(
                     connection,
