@@ -206,9 +206,13 @@ def register(
     organisation (looked up, or inserted in a transaction of its own) and the check for an
     address already registered. Under it: the lock with the event's row, the kept counts of
     the person's group and sessions, the decision, the inserts, the counts changed, the outbox
-    row, the commit; each one prepared Core statement (lock_seats, write_counts, queue_email).
-    The unique index on active addresses catches a twin that got in between the check and the
-    lock."""
+    row, the commit; each a core.db.Prepared statement run on the driver's cursor. The reads
+    before the lock run in autocommit on the thread's own connection (no BEGIN or COMMIT). On
+    PostgreSQL the event and its agenda are read in one round trip, the new id is taken with
+    the look-ups, and a confirmed registration's row, sessions, counts and outbox row go in one
+    pipeline under the lock (a waitlisted row takes its id under the lock: the waiting list
+    goes by id). The unique index on active addresses catches a twin that got in between the
+    check and the lock."""
     # A closed form says so before it asks for any field to be corrected.
     if event.status == "cancelled":
         raise EventCancelled(STATE_MESSAGES["cancelled"])
