@@ -3,6 +3,7 @@ checkpoints."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import contextvars
 import fcntl
@@ -10,7 +11,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -181,6 +182,150 @@ def _drop_held(engine: sa.Engine) -> None:
 def read_now(statement: sa.Executable, params: dict | None = None) -> sa.Result:
     """Run a small read on a connection this thread keeps for it, in autocommit (no pool
     checkout, no BEGIN or ROLLBACK); it sees what is committed now."""
+    connection = held_connection()
+    try:
+        return connection.execute(statement, params or {})
+    except sa.exc.DBAPIError:
+        with _held_lock:
+            _held.pop((id(db.engine), threading.get_ident()), None)
+        with contextlib.suppress(Exception):
+            connection.close()
+        raise
+
+
+# --- prepared statements on the driver's cursor --------------------------------------------
+#
+# The registration sends a dozen small statements, each of which cost 30-60 microseconds of
+# SQLAlchemy's own work (the execution context, events, the result object) against 5-10 for the
+# driver. A Prepared statement is compiled once per dialect by SQLAlchemy, its parameters and
+# results converted by the same type processors, and run on the DBAPI cursor of a SQLAlchemy
+# connection, inside whatever transaction that connection holds.
+
+# Called once per statement a Prepared runs (core.statements counts them for the bench).
+statement_hooks: list[Callable[[], None]] = []
+
+
+class Prepared:
+    """A Core statement (no expanding IN) compiled once per dialect, run on a connection's
+    cursor; rows come back as named tuples of the returned columns. Give every parameter the
+    statement names; an INSERT's columns with a Python default that were not given get it."""
+
+    __slots__ = ("statement", "column_keys", "_by_dialect")
+
+    def __init__(self, statement: sa.Executable, column_keys: list[str] | None = None) -> None:
+        self.statement = statement
+        self.column_keys = column_keys
+        self._by_dialect: dict[str, tuple] = {}
+
+    def _compiled(self, dialect: sa.Dialect) -> tuple:
+        compiled = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
+        fixed = {  # literal values SQLAlchemy made parameters of
+            key: value
+            for key, value in compiled.construct_params(_check=False).items()
+            if value is not None
+        }
+        for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
+            default = column.default if compiled.isinsert else column.onupdate
+            if default is not None and default.is_scalar:
+                fixed[column.key] = default.arg
+            elif default is not None and default.is_callable:
+                fixed[column.key] = default.arg  # called per run (utcnow)
+        binds = compiled._bind_processors
+        names = list(compiled.positiontup) if dialect.positional else list(compiled.binds)
+        converters = tuple((name, binds.get(name)) for name in names)
+        columns = compiled._result_columns
+        keys = tuple(column[0] for column in columns)
+        processors = tuple(column[3]._cached_result_processor(dialect, None) for column in columns)
+        row_type = collections.namedtuple("Row", keys, rename=True) if keys else None  # type: ignore[misc]
+        form = (compiled.string, dialect.positional, converters, fixed, processors, row_type)
+        self._by_dialect[dialect.name] = form
+        return form
+
+    def _bind(self, dialect: sa.Dialect, params: Mapping[str, Any]) -> tuple:
+        form = self._by_dialect.get(dialect.name) or self._compiled(dialect)
+        sql, positional, converters, fixed = form[:4]
+        values: list[Any] = []
+        named: dict[str, Any] = {}
+        for name, convert in converters:
+            value = params[name] if name in params else fixed.get(name)
+            if callable(value) and name not in params:
+                value = value(None)
+            if convert is not None:
+                value = convert(value)
+            if positional:
+                values.append(value)
+            else:
+                named[name] = value
+        return form, sql, values if positional else named
+
+    @staticmethod
+    def _rows(form: tuple, fetched: list[Any]) -> list[Any]:
+        processors, row_type = form[4], form[5]
+        if row_type is None:
+            return []
+        return [
+            row_type(*[p(v) if p else v for p, v in zip(processors, row, strict=True)])
+            for row in fetched
+        ]
+
+    def run(self, connection: sa.Connection, params: Mapping[str, Any]) -> list[Any]:
+        """Run with these parameters; the returned rows (an empty list when none)."""
+        return run_together(connection, [(self, params)])[0]
+
+
+def _count_statements(n: int) -> None:
+    for _ in range(n):
+        for hook in statement_hooks:
+            hook()
+
+
+def run_together(
+    connection: sa.Connection, statements: list[tuple[Prepared, Mapping[str, Any]]]
+) -> list[list[Any]]:
+    """Run Prepared statements in order, in one round trip on PostgreSQL (psycopg's pipeline
+    mode; each sees what the ones before it wrote), one after the other elsewhere; the rows each
+    returned. A driver's error is raised as SQLAlchemy's (IntegrityError for a unique index)."""
+    dialect = connection.dialect
+    bound = [prepared._bind(dialect, params) for prepared, params in statements]
+    dbapi_connection = connection.connection
+    dbapi_error = dialect.loaded_dbapi.Error
+    _count_statements(len(bound))
+    try:
+        if len(bound) > 1 and dialect.driver == "psycopg":
+            driver = dbapi_connection.driver_connection
+            cursors = []
+            with driver.pipeline():
+                for _form, sql, values in bound:
+                    cursor = driver.cursor()
+                    cursor.execute(sql, values)
+                    cursors.append(cursor)
+            fetched = [c.fetchall() if c.description else [] for c in cursors]
+            for cursor in cursors:
+                cursor.close()
+        else:
+            fetched = []
+            for _form, sql, values in bound:
+                cursor = dbapi_connection.cursor()
+                try:
+                    cursor.execute(sql, values)
+                    fetched.append(cursor.fetchall() if cursor.description else [])
+                finally:
+                    cursor.close()
+    except dbapi_error as err:
+        disconnected = dialect.is_disconnect(err, dbapi_connection, None)
+        if disconnected:
+            connection.invalidate(err)
+        raise sa.exc.DBAPIError.instance(
+            bound[0][1], None, err, dbapi_error, connection_invalidated=disconnected
+        ) from err
+    return [
+        Prepared._rows(form, rows)
+        for (form, _sql, _values), rows in zip(bound, fetched, strict=True)
+    ]
+
+
+def held_connection() -> sa.Connection:
+    """The connection read_now() uses (this thread's, in autocommit), for Prepared reads."""
     engine = db.engine
     key = (id(engine), threading.get_ident())
     connection = _held.get(key)
@@ -190,9 +335,22 @@ def read_now(statement: sa.Executable, params: dict | None = None) -> sa.Result:
             sa.event.listen(engine, "engine_disposed", _drop_held)
         with _held_lock:
             _held[key] = connection
+    return connection
+
+
+def read_prepared(statement: Prepared, params: Mapping[str, Any]) -> list[Any]:
+    """A Prepared read on held_connection(): sees what is committed now."""
+    return read_together([(statement, params)])[0]
+
+
+def read_together(statements: list[tuple[Prepared, Mapping[str, Any]]]) -> list[list[Any]]:
+    """Prepared reads on held_connection() with run_together(): one round trip on PostgreSQL,
+    each seeing what is committed when it runs. The connection is dropped when one fails."""
+    connection = held_connection()
     try:
-        return connection.execute(statement, params or {})
-    except sa.exc.DBAPIError:
+        return run_together(connection, statements)
+    except Exception:
+        key = (id(db.engine), threading.get_ident())
         with _held_lock:
             _held.pop(key, None)
         with contextlib.suppress(Exception):

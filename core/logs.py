@@ -206,13 +206,17 @@ class RequestLog:
     def __init__(self, flask_app: Flask, app: Callable[..., Iterable[bytes]]) -> None:
         self.flask_app = flask_app
         self.app = app  # the WSGI app inside, named as werkzeug's middleware name it
+        self._adapter: Any = None
 
     def rule_of(self, environ: dict[str, Any]) -> str:
         """The URL rule the path matches ("/r/<token>"), or UNMATCHED."""
         try:
             path = environ.get("PATH_INFO", "")
-            adapter = self.flask_app.url_map.bind("localhost", path_info=path)
-            rule, _ = adapter.match(method=environ.get("REQUEST_METHOD"), return_rule=True)
+            if self._adapter is None:  # bound once: binding per request cost more than matching
+                self._adapter = self.flask_app.url_map.bind("localhost")
+            rule, _ = self._adapter.match(
+                path_info=path, method=environ.get("REQUEST_METHOD"), return_rule=True
+            )
         except RequestRedirect as redirect:  # the same rule with or without its slash
             return _rule_text(self.flask_app, redirect.new_url)
         except Exception:  # no rule (404, 405), or a path the router cannot take

@@ -28,7 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.db import db, utcnow
+from core.db import Prepared, db, utcnow
 from core.mail_delivery import (
     PERMANENT_FAILURES,
     PermanentFailure,
@@ -77,7 +77,39 @@ def forgets(kind: str) -> bool:
 # --- queueing -------------------------------------------------------------------------------
 
 
-_INSERT = sa.insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+_INSERT = Prepared(
+    sa.insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id),
+    column_keys=[
+        "recipient", "registration_id", "kind", "language", "facts", "attachments", "status",
+        "attempts", "next_attempt_at", "created_at",
+    ],
+)  # fmt: skip
+
+
+def outbox_insert(
+    recipient: str,
+    kind: str,
+    language: str,
+    facts: Mapping[str, Any],
+    *,
+    attachments: list[dict[str, Any]] | None = None,
+    registration_id: int | None = None,
+) -> tuple[Prepared, dict[str, Any]]:
+    """queue_email()'s INSERT and its parameters, not run: for a caller that sends it together
+    with its other statements (core.db.run_together), in its own transaction."""
+    now = utcnow()
+    return _INSERT, {
+        "recipient": recipient.strip(),
+        "registration_id": registration_id,
+        "kind": kind[:40],
+        "language": language,
+        "facts": dict(facts),
+        "attachments": [attachment_row(a) for a in attachments or []],
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 # The ids queued inside a `captured()` block, else None.
@@ -118,26 +150,15 @@ def queue_email(
 
     One INSERT on the session's connection, at once (no ORM object: it sits on the
     registration's hot path)."""
-    now = utcnow()
-    message_id: int = (
-        db.session.connection()
-        .execute(
-            _INSERT,
-            {
-                "recipient": recipient.strip(),
-                "registration_id": registration_id,
-                "kind": kind[:40],
-                "language": language,
-                "facts": dict(facts),
-                "attachments": [attachment_row(a) for a in attachments or []],
-                "status": "queued",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            },
-        )
-        .scalar_one()
+    statement, params = outbox_insert(
+        recipient,
+        kind,
+        language,
+        facts,
+        attachments=attachments,
+        registration_id=registration_id,
     )
+    message_id: int = statement.run(db.session.connection(), params)[0][0]
     capturing = _captured.get()
     if capturing is not None:
         capturing.append(message_id)

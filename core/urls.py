@@ -17,11 +17,28 @@ def external_url(endpoint: str, **values: Any) -> str:
     base = current_app.config.get("PUBLIC_BASE_URL")
     if not base:
         base = request.host_url if has_request_context() else "http://127.0.0.1:5000/"
-    parts = urlsplit(base)
-    adapter = current_app.url_map.bind(
-        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+    return _adapter(current_app._get_current_object(), base).build(  # type: ignore[attr-defined]
+        endpoint, values, force_external=True
     )
-    return adapter.build(endpoint, values, force_external=True)
+
+
+# (app, base) -> the URL map bound to that base. Binding costs more than building one link, and
+# a registration builds six; the map's rules do not change once the app serves requests.
+_adapters: dict[tuple[int, str], tuple[Flask, Any]] = {}
+
+
+def _adapter(app: Flask, base: str) -> Any:
+    key = (id(app), base)
+    held = _adapters.get(key)
+    if held is None or held[0] is not app:
+        parts = urlsplit(base)
+        adapter = app.url_map.bind(
+            parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+        )
+        if len(_adapters) > 64:  # tests make many apps
+            _adapters.clear()
+        held = _adapters[key] = (app, adapter)
+    return held[1]
 
 
 def language_url(code: str) -> str:

@@ -1,5 +1,7 @@
 """An event read for one request without the ORM: its row, its target groups and its sessions as
-plain records with the models' attribute names, in three small prepared statements.
+plain records with the models' attribute names, in three small prepared statements on the
+connection the thread keeps in autocommit (core.db.read_now: no pool checkout, BEGIN or
+COMMIT; each statement sees the latest commit).
 
 The registration reads the event this way (participants.services.register): building ORM
 objects for an event and its agenda cost more than the rest of a registration together. A
@@ -15,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from core.db import db, read_for_page
+from core.db import Prepared, read_together
 from core.errors import NotFound
 from events.models import Event, EventTargetGroup, Session
 
@@ -23,15 +25,15 @@ _event = Event.__table__
 _groups = EventTargetGroup.__table__
 _sessions = Session.__table__
 
-_BY_SLUG = sa.select(_event).where(_event.c.slug == sa.bindparam("slug"))
-_GROUPS = (
-    sa.select(_groups)
-    .where(_groups.c.event_id == sa.bindparam("event_id"))
-    .order_by(_groups.c.code)
+_BY_SLUG = Prepared(sa.select(_event).where(_event.c.slug == sa.bindparam("slug")))
+# The agenda by the event's slug, so that the three go together (one round trip on PostgreSQL).
+_ID_OF_SLUG = sa.select(_event.c.id).where(_event.c.slug == sa.bindparam("slug")).scalar_subquery()
+_GROUPS = Prepared(
+    sa.select(_groups).where(_groups.c.event_id == _ID_OF_SLUG).order_by(_groups.c.code)
 )
-_SESSIONS = (
+_SESSIONS = Prepared(
     sa.select(_sessions)
-    .where(_sessions.c.event_id == sa.bindparam("event_id"))
+    .where(_sessions.c.event_id == _ID_OF_SLUG)
     .order_by(_sessions.c.starts_at, _sessions.c.id)
 )
 
@@ -41,7 +43,7 @@ class SessionRecord:
 
     __slots__ = ("_row", "event")
 
-    def __init__(self, row: sa.Row, event: EventRecord) -> None:
+    def __init__(self, row: sa.Row | tuple, event: EventRecord) -> None:
         self._row = row
         self.event = event
 
@@ -61,7 +63,10 @@ class EventRecord:
     ) -> None:
         self._values = dict(values)
         self.target_groups = list(target_groups)
-        self.sessions = [SessionRecord(s, self) if isinstance(s, sa.Row) else s for s in sessions]
+        # rows (sa.Row, or a core.db.Prepared's named tuples) become SessionRecords
+        self.sessions = [
+            SessionRecord(s, self) if isinstance(s, sa.Row | tuple) else s for s in sessions
+        ]
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -89,16 +94,13 @@ def column_values(event: Event | EventRecord) -> dict[str, Any]:
     return {name: getattr(event, name) for name in _COLUMNS}
 
 
-def public_event_record(slug: str, *, page: bool = False) -> EventRecord:
+def public_event_record(slug: str) -> EventRecord:
     """The published or cancelled event with this slug, as a record; NotFound for none and for a
-    draft (drafts do not exist for the public). For the public page (page=True) read outside a
-    transaction when the request has none (core.db.read_for_page)."""
-    if page:
-        execute: Any = read_for_page
-    else:
-        execute = db.session.connection().execute
-    row = execute(_BY_SLUG, {"slug": slug}).mappings().one_or_none()
-    if row is None or row["status"] == "draft":
+    draft (drafts do not exist for the public)."""
+    params = {"slug": slug}
+    rows, groups, sessions = read_together(
+        [(_BY_SLUG, params), (_GROUPS, params), (_SESSIONS, params)]
+    )
+    if not rows or rows[0].status == "draft":
         raise NotFound(_l("There is no such event."))
-    params = {"event_id": row["id"]}
-    return EventRecord(row, execute(_GROUPS, params).all(), execute(_SESSIONS, params).all())
+    return EventRecord(rows[0]._asdict(), groups, sessions)

@@ -80,7 +80,7 @@ def past() -> ResponseReturnValue:
 @bp.route("/events/<slug>")
 @cached_for_visitors(queries.event_page_version)
 def detail(slug: str) -> ResponseReturnValue:
-    event = public_event_record(slug, page=True)  # three small statements, no ORM objects
+    event = public_event_record(slug)  # one round trip on the autocommit connection
     changes_at(queries.next_moment(event))  # registration opens or closes, the event starts
     description = content.localized(event, "description")
     return render_template(

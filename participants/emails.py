@@ -109,26 +109,39 @@ def _facts(registration: Registration, *, calendar: str | None = None, **extra: 
     return facts
 
 
+def _message(
+    registration: Registration, kind: str, *, calendar: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """queue_email()'s arguments for this message about the registration."""
+    return {
+        "recipient": registration.email,
+        "kind": kind,
+        "language": registration.language,
+        "facts": _facts(registration, calendar=calendar, **extra),
+        "registration_id": registration.id,
+    }
+
+
 def _queue(
     registration: Registration, kind: str, *, calendar: str | None = None, **extra: Any
 ) -> None:
-    queue_email(
-        registration.email,
-        kind,
-        registration.language,
-        _facts(registration, calendar=calendar, **extra),
-        registration_id=registration.id,
-    )
+    queue_email(**_message(registration, kind, calendar=calendar, **extra))
 
 
-def confirmed(registration: Registration) -> None:
-    _queue(
+def confirmed_message(registration: Registration) -> dict[str, Any]:
+    """The confirmation's queue_email() arguments (core.outbox.outbox_insert takes them too,
+    for a registration that sends the row with its other statements)."""
+    return _message(
         registration,
         "confirmed",
         calendar="REQUEST",
         join_url=join_url(registration),
         **ticket_facts(registration),
     )
+
+
+def confirmed(registration: Registration) -> None:
+    queue_email(**confirmed_message(registration))
 
 
 def waitlisted(registration: Registration, position: int | None) -> None:

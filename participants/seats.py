@@ -16,7 +16,6 @@ recount() proves them against the registrations (`flask --app app seats check`).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.db import db, write_transaction
+from core.db import Prepared, db, run_together, write_transaction
 from core.errors import NotFound
 from events.models import Event, EventTargetGroup, Session, bump_version
 from events.records import EventRecord
@@ -72,16 +71,20 @@ _DECIDING = (
     "id", "status", "capacity", "confirmed_count", "published_at", "registration_opens_at",
     "registration_closes_at", "starts_at", "updated_at", "version",
 )  # fmt: skip
-_LOCK = (
+_LOCK = Prepared(
     sa.update(Event.__table__)
     .where(Event.__table__.c.id == sa.bindparam("p_event"))
     .values(version=Event.__table__.c.version + 1, updated_at=Event.__table__.c.updated_at)
     .returning(*(Event.__table__.c[name] for name in _DECIDING))
 )
-_EVENT_ROW = sa.select(Event.__table__).where(Event.__table__.c.id == sa.bindparam("p_event"))
-_GROUP_SEATS = sa.select(EventTargetGroup.__table__).where(
-    EventTargetGroup.__table__.c.event_id == sa.bindparam("p_event"),
-    EventTargetGroup.__table__.c.code == sa.bindparam("p_code"),
+_EVENT_ROW = Prepared(
+    sa.select(Event.__table__).where(Event.__table__.c.id == sa.bindparam("p_event"))
+)
+_GROUP_SEATS = Prepared(
+    sa.select(EventTargetGroup.__table__).where(
+        EventTargetGroup.__table__.c.event_id == sa.bindparam("p_event"),
+        EventTargetGroup.__table__.c.code == sa.bindparam("p_code"),
+    )
 )
 _SESSION_SEATS = (
     sa.select(Session.__table__)
@@ -103,20 +106,21 @@ def lock_seats(before: Mapping[str, Any], target_group: str, session_ids: list[i
     missing when the event has none for it). NotFound when the event is gone."""
     connection = db.session.connection()
     event_id = before["id"]
-    row = connection.execute(_LOCK, {"p_event": event_id}).mappings().one_or_none()
-    if row is None:
+    locked = _LOCK.run(connection, {"p_event": event_id})
+    if not locked:
         raise NotFound(_l("There is no such event."))
+    row = locked[0]._asdict()
     if row["updated_at"] == before["updated_at"]:
         row = {**before, **row}
     else:
-        row = connection.execute(_EVENT_ROW, {"p_event": event_id}).mappings().one()
-    groups = connection.execute(_GROUP_SEATS, {"p_event": event_id, "p_code": target_group})
+        row = _EVENT_ROW.run(connection, {"p_event": event_id})[0]._asdict()
+    groups = _GROUP_SEATS.run(connection, {"p_event": event_id, "p_code": target_group})
     sessions = (
         connection.execute(_SESSION_SEATS, {"p_event": event_id, "p_ids": session_ids}).all()
         if session_ids
         else []
     )
-    return EventRecord(row, groups.all(), sessions)
+    return EventRecord(row, groups, sessions)
 
 
 @dataclass
@@ -155,7 +159,7 @@ _sessions = Session.__table__
 
 # The counts' statements, built once (they run on every registration). Bind names differ from
 # the columns' (an UPDATE reserves those).
-_EVENT_COUNT = (
+_EVENT_COUNT = Prepared(
     sa.update(_event)
     .where(_event.c.id == sa.bindparam("p_event"))
     .values(
@@ -164,14 +168,33 @@ _EVENT_COUNT = (
     )
 )
 _ROW_COUNTS = {
-    key: sa.update(table)
-    .where(
-        table.c.event_id == sa.bindparam("p_event"),
-        table.c[key].in_(sa.bindparam("p_keys", expanding=True)),
+    key: Prepared(
+        sa.update(table)
+        .where(table.c.event_id == sa.bindparam("p_event"), table.c[key] == sa.bindparam("p_key"))
+        .values(confirmed_count=table.c.confirmed_count + sa.bindparam("p_delta"))
     )
-    .values(confirmed_count=table.c.confirmed_count + sa.bindparam("p_delta"))
     for table, key in ((_groups, "code"), (_sessions, "id"))
 }
+
+
+def count_statements(
+    event_id: int,
+    seats: int = 0,
+    groups: Mapping[str, int] | None = None,
+    sessions: Mapping[int, int] | None = None,
+) -> list[tuple[Prepared, dict[str, Any]]]:
+    """write_counts()'s statements, not run (for a caller that sends them with others,
+    core.db.run_together): the event row's always, one per changed group and session."""
+    statements: list[tuple[Prepared, dict[str, Any]]] = [
+        (_EVENT_COUNT, {"p_event": event_id, "p_delta": seats})
+    ]
+    for key, deltas in (("code", groups or {}), ("id", sessions or {})):
+        for row_key, delta in sorted(deltas.items()):  # one order: rows are locked in it
+            if delta:
+                statements.append(
+                    (_ROW_COUNTS[key], {"p_event": event_id, "p_key": row_key, "p_delta": delta})
+                )
+    return statements
 
 
 def write_counts(
@@ -183,18 +206,9 @@ def write_counts(
     """Add `seats` to the event's count, groups[code] to a target group's, sessions[id] to a
     session's, in the database alone. Call under the event's lock, in the transaction that
     makes the change. One UPDATE of the event row always (whatever changes a count changes what
-    the event's pages show), one per other table and distinct delta."""
-    connection = db.session.connection()
-    connection.execute(_EVENT_COUNT, {"p_event": event_id, "p_delta": seats})
-    for key, deltas in (("code", groups or {}), ("id", sessions or {})):
-        by_delta: dict[int, list[object]] = defaultdict(list)
-        for row_key, delta in deltas.items():
-            if delta:
-                by_delta[delta].append(row_key)
-        for delta, keys in by_delta.items():
-            connection.execute(
-                _ROW_COUNTS[key], {"p_event": event_id, "p_keys": keys, "p_delta": delta}
-            )
+    the event's pages show), one per changed group and session: in one round trip on
+    PostgreSQL."""
+    run_together(db.session.connection(), count_statements(event_id, seats, groups, sessions))
 
 
 def shift(

@@ -19,8 +19,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import record
-from core.db import db, utcnow, write_transaction
+from core.db import Prepared, db, read_prepared, run_together, utcnow, write_transaction
 from core.errors import Conflict, ValidationError
+from core.outbox import outbox_insert
 from events.models import Event
 from events.records import EventRecord, column_values
 from events.services import (
@@ -44,6 +45,7 @@ from participants.queries import active_registrations, audience_counts
 from participants.seats import (
     FULL_MESSAGES,
     apply,
+    count_statements,
     full_reason,
     lock_event,
     lock_seats,
@@ -52,7 +54,6 @@ from participants.seats import (
     shift,
     taken_seats,
     waitlist_position,
-    write_counts,
 )
 from participants.window import (
     STATE_MESSAGES,
@@ -104,7 +105,7 @@ def _active_registration(event_id: int, email: str) -> Registration | None:
 
 
 _registration = Registration.__table__
-_BEFORE_THE_LOCK = sa.select(
+_LOOKUPS = (
     # a merged record's key leads to its survivor (participants.organisations)
     sa.select(LIVE_ID)
     .where(Organisation.__table__.c.key == sa.bindparam("p_key"))
@@ -117,14 +118,26 @@ _BEFORE_THE_LOCK = sa.select(
     )
     .scalar_subquery(),
 )
+_BEFORE_THE_LOCK = Prepared(sa.select(*_LOOKUPS))
+# On PostgreSQL also the new registration's id, so that its row, the counts and the outbox row
+# go to the server together under the lock (an id not used is a gap in the sequence).
+_BEFORE_THE_LOCK_WITH_ID = Prepared(
+    sa.select(*_LOOKUPS, sa.literal_column("nextval('registration_id_seq')"))
+)
 
 
-def _before_the_lock(event_id: int, data: RegistrationInput) -> tuple[int | None, int | None]:
-    """(the organisation's id, the id of this address's active registration), each None when
-    there is none: both looked up in one statement, before the event's lock."""
+def _before_the_lock(
+    event_id: int, data: RegistrationInput
+) -> tuple[int | None, int | None, int | None]:
+    """(the organisation's id, the id of this address's active registration, on PostgreSQL the
+    new registration's id), each None when there is none: in one statement, before the
+    event's lock."""
     params = {"p_key": _organisation_key(data), "p_event": event_id, "p_email": data.email}
-    row = db.session.connection().execute(_BEFORE_THE_LOCK, params).one()
-    return row[0], row[1]
+    if db.engine.dialect.name == "postgresql":
+        row = read_prepared(_BEFORE_THE_LOCK_WITH_ID, params)[0]  # autocommit: no transaction
+        return row[0], row[1], row[2]
+    row = read_prepared(_BEFORE_THE_LOCK, params)[0]
+    return row[0], row[1], None
 
 
 # Asking again with a registered address sends the manage link at most this often, so that
@@ -167,8 +180,18 @@ def _already_registered(existing: Registration) -> AlreadyRegistered:
     )
 
 
-_INSERT_REGISTRATION = sa.insert(Registration.__table__).returning(Registration.__table__.c.id)
-_INSERT_SESSIONS = sa.insert(registration_session)
+_REGISTRATION_COLUMNS = [
+    "event_id", "organisation_id", "token", "name", "email", "target_group", "role", "language",
+    "needs", "consent_future_invitations", "status", "added_by_organiser", "created_at",
+]  # fmt: skip
+_INSERT_REGISTRATION = Prepared(
+    sa.insert(Registration.__table__).returning(Registration.__table__.c.id),
+    column_keys=_REGISTRATION_COLUMNS,
+)
+_INSERT_REGISTRATION_WITH_ID = Prepared(
+    sa.insert(Registration.__table__), column_keys=["id", *_REGISTRATION_COLUMNS]
+)
+_INSERT_SESSION = Prepared(sa.insert(registration_session))
 
 
 def register(
@@ -183,9 +206,13 @@ def register(
     organisation (looked up, or inserted in a transaction of its own) and the check for an
     address already registered. Under it: the lock with the event's row, the kept counts of
     the person's group and sessions, the decision, the inserts, the counts changed, the outbox
-    row, the commit; each one prepared Core statement (lock_seats, write_counts, queue_email).
-    The unique index on active addresses catches a twin that got in between the check and the
-    lock."""
+    row, the commit; each a core.db.Prepared statement run on the driver's cursor. The reads
+    before the lock run in autocommit on the thread's own connection (no BEGIN or COMMIT). On
+    PostgreSQL the event and its agenda are read in one round trip, the new id is taken with
+    the look-ups, and a confirmed registration's row, sessions, counts and outbox row go in one
+    pipeline under the lock (a waitlisted row takes its id under the lock: the waiting list
+    goes by id). The unique index on active addresses catches a twin that got in between the
+    check and the lock."""
     # A closed form says so before it asks for any field to be corrected.
     if event.status == "cancelled":
         raise EventCancelled(STATE_MESSAGES["cancelled"])
@@ -193,7 +220,7 @@ def register(
         ensure_open(event)
     parsed = parse_registration(event, data, any_group=by_organiser)
     event_id = event.id
-    organisation_id, existing_id = _before_the_lock(event_id, parsed)
+    organisation_id, existing_id, new_id = _before_the_lock(event_id, parsed)
     if existing_id is not None:
         with write_transaction():
             raise _already_registered(db.session.get(Registration, existing_id))
@@ -212,59 +239,83 @@ def register(
         reason = full_reason(locked, taken_seats(locked), parsed.target_group, locked.sessions)
         status = "waitlisted" if reason else "confirmed"
         connection = db.session.connection()
+        values = {
+            "event_id": event_id,
+            "organisation_id": organisation_id,
+            "token": token,
+            "name": parsed.name,
+            "email": parsed.email,
+            "target_group": parsed.target_group,
+            "role": parsed.role,
+            "language": parsed.language,
+            "needs": parsed.needs,
+            "consent_future_invitations": parsed.consent_future_invitations,
+            "status": status,
+            "added_by_organiser": by_organiser,
+            "created_at": utcnow(),
+        }
+
+        def registered_as(registration_id: int) -> Registered:
+            return Registered(
+                id=registration_id,
+                token=token,
+                status=status,
+                name=parsed.name,
+                email=parsed.email,
+                language=parsed.language,
+                target_group=parsed.target_group,
+                event=locked.with_agenda(event.target_groups, event.sessions),
+                sessions=locked.sessions,
+                full_reason=reason,
+            )
+
+        def chosen_sessions(registration_id: int) -> list[tuple[Prepared, dict[str, Any]]]:
+            return [
+                (_INSERT_SESSION, {"registration_id": registration_id, "session_id": i})
+                for i in parsed.session_ids
+            ]
+
+        counts = count_statements(
+            event_id,
+            +1,
+            {parsed.target_group: +1} if locked.target_groups else {},
+            {session_id: +1 for session_id in parsed.session_ids},
+        )
         try:
-            registration_id = connection.execute(
-                _INSERT_REGISTRATION,
-                {
-                    "event_id": event_id,
-                    "organisation_id": organisation_id,
-                    "token": token,
-                    "name": parsed.name,
-                    "email": parsed.email,
-                    "target_group": parsed.target_group,
-                    "role": parsed.role,
-                    "language": parsed.language,
-                    "needs": parsed.needs,
-                    "consent_future_invitations": parsed.consent_future_invitations,
-                    "status": status,
-                    "added_by_organiser": by_organiser,
-                    "created_at": utcnow(),
-                },
-            ).scalar_one()
+            if new_id is not None and status == "confirmed":
+                # PostgreSQL: the row, its sessions, the counts and the confirmation's outbox
+                # row in one round trip (the id was taken before the lock)
+                registered = registered_as(new_id)
+                run_together(
+                    connection,
+                    [
+                        (_INSERT_REGISTRATION_WITH_ID, {"id": new_id, **values}),
+                        *chosen_sessions(new_id),
+                        *counts,
+                        outbox_insert(**emails.confirmed_message(registered)),
+                    ],
+                )
+            else:
+                # the waiting list is first come, first served by id: a waitlisted row takes
+                # its id here, under the lock (one taken before it could be passed meanwhile)
+                registration_id = _INSERT_REGISTRATION.run(connection, values)[0][0]
+                registered = registered_as(registration_id)
+                run_together(
+                    connection,
+                    [*chosen_sessions(registration_id), *(counts if status == "confirmed" else [])],
+                )
+                if status == "confirmed":
+                    emails.confirmed(registered)
+                else:
+                    registered.waitlist_position = waitlist_position(registered)
+                    emails.waitlisted(registered, registered.waitlist_position)
         except IntegrityError:  # the unique index: a twin registered since the check
             db.session.rollback()
             existing = _active_registration(event_id, parsed.email)
             if existing is None:
                 raise
             raise _already_registered(existing) from None
-        if parsed.session_ids:
-            connection.execute(
-                _INSERT_SESSIONS,
-                [{"registration_id": registration_id, "session_id": i} for i in parsed.session_ids],
-            )
-        registered = Registered(
-            id=registration_id,
-            token=token,
-            status=status,
-            name=parsed.name,
-            email=parsed.email,
-            language=parsed.language,
-            target_group=parsed.target_group,
-            event=locked.with_agenda(event.target_groups, event.sessions),
-            sessions=locked.sessions,
-            full_reason=reason,
-        )
-        if status == "confirmed":
-            write_counts(
-                event_id,
-                +1,
-                {parsed.target_group: +1} if locked.target_groups else {},
-                {session_id: +1 for session_id in parsed.session_ids},
-            )
-            emails.confirmed(registered)
-        else:
-            registered.waitlist_position = waitlist_position(registered)
-            emails.waitlisted(registered, registered.waitlist_position)
+        registration_id = registered.id
         if by_organiser:  # the audit log, written with the registration or not at all
             record(
                 "registration_added",

@@ -348,7 +348,7 @@ def test_the_check_for_an_earlier_registration_uses_the_index_of_active_addresse
     event = make_event()
     connection = db.session.connection()
     params = {"p_key": "212000-0142", "p_event": event.id, "p_email": "a@example.se"}
-    compiled = _BEFORE_THE_LOCK.compile(connection, compile_kwargs={})
+    compiled = _BEFORE_THE_LOCK.statement.compile(connection, compile_kwargs={})
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
         sql = str(compiled)

@@ -311,7 +311,7 @@ def test_page_and_csv(data: dict[str, Any], client: Any, login: Any) -> None:
     )
     assert data["a"].title in by_event and f">{data['a'].slug}<" not in text
     # The funnel's first stage is the people who registered, not the time of registering.
-    assert "<th scope=\"row\" class=\"govuk-table__header\">Anmälda</th>" in text
+    assert '<th scope="row" class="govuk-table__header">Anmälda</th>' in text
     finnish = client.get("/manage/impact?lang=fi").get_data(as_text=True)
     assert ">Ilmoittautuneet</th>" in finnish and "Ilmoittautumisaika" not in finnish
     only_b = client.get(f"/manage/impact?event={data['b'].id}")
