@@ -127,11 +127,14 @@ class _Listener:
             try:
                 self._listen()
             except Exception as err:  # noqa: BLE001 - any failure: drop the map, reconnect
+                was_ready = self.ready
                 self._drop()
                 if time.monotonic() - started > 30:  # it had been connected: retry soon
                     pause = 0.2
-                log.warning("listener on %s lost (%s); reading the database until it is back",
-                            self.owner.channel, err)  # fmt: skip
+                # Once per loss; the app's own queries report a database that stays away.
+                log.log(logging.WARNING if was_ready else logging.DEBUG,
+                        "listener on %s lost (%s); reading the database until it is back",
+                        self.owner.channel, err)  # fmt: skip
                 time.sleep(pause)
                 pause = min(pause * 2, 10.0)
             else:  # stopped, or no trigger: look again in a while
