@@ -25,7 +25,7 @@ The notification arrives a little after the commit (PostgreSQL signals the liste
 before it tells the committing client, and they write it at once; here 0.1-2 ms). So that a
 request which starts after a change was answered never depends on that delay, every commit of
 an ORM session (all of the app's writes) drops this process's maps at once and changes eight
-bytes in shared memory (/dev/shm, one file per database) that every process of this host
+bytes in shared memory (/dev/shm, a slot per database) that every process of this host
 compares at each look-up: a process that finds them changed drops its maps and reads again.
 A change made elsewhere (another host, psql) shows once its notification has arrived.
 On other databases (SQLite) this module is not used: the caller reads every time.
@@ -43,6 +43,7 @@ import select
 import struct
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -199,7 +200,10 @@ class _Listener:
                 conn.close()
 
     def _heartbeat(self, pg: Any, pq: Any) -> None:
-        pg.send_query(b"SELECT 1")
+        """The session still answers, and it is the one listening (a pooler that hands out
+        another server session per statement, PgBouncer's transaction mode, would not deliver
+        the notifications: such a listener never counts as alive)."""
+        pg.send_query(self.owner.listening_query)
         pg.flush()
         deadline = time.monotonic() + HEARTBEAT_LIMIT
         while pg.is_busy():
@@ -207,9 +211,13 @@ class _Listener:
             if left <= 0 or not select.select([self.fd], [], [], left)[0]:
                 raise TimeoutError("no answer to the heartbeat")
             pg.consume_input()
+        answers = []
         while (result := pg.get_result()) is not None:
             if result.status != pq.ExecStatus.TUPLES_OK:
                 raise ConnectionError(pg.get_error_message())
+            answers.append(result.get_value(0, 0))
+        if answers != [b"1"]:
+            raise ConnectionError("this session is not listening")
 
     def _apply(self, pg: Any) -> None:
         messages = []
@@ -240,7 +248,10 @@ class PushedVersions:
     def __init__(self, channel: str, triggers: Sequence[str]) -> None:
         self.channel = channel
         self.triggers = tuple(triggers)
-        self._listeners: dict[sa.URL, _Listener] = {}  # database URL -> this process's listener
+        self.listening_query = (
+            f"SELECT count(*) FROM pg_listening_channels() AS c WHERE c = '{channel}'"
+        ).encode()
+        self._listeners: dict[str, _Listener] = {}  # database URL -> this process's listener
         self._lock = threading.Lock()
         _all.append(self)
 
@@ -248,7 +259,7 @@ class PushedVersions:
         """The key's version: from the pushed map when it can be trusted, else read(key)."""
         if engine.dialect.name != "postgresql":
             return read(key)
-        listener = self._listeners.get(engine.url)
+        listener = self._listeners.get(_name(engine))
         if listener is None or listener.pid != os.getpid():
             self._start(engine)
             return read(key)
@@ -256,7 +267,7 @@ class PushedVersions:
 
     def listening(self, engine: sa.Engine) -> bool:
         """Whether this process's look-ups on this database answer from the map now."""
-        listener = self._listeners.get(engine.url)
+        listener = self._listeners.get(_name(engine))
         return bool(
             listener
             and listener.pid == os.getpid()
@@ -266,11 +277,11 @@ class PushedVersions:
 
     def _start(self, engine: sa.Engine) -> None:
         with self._lock:
-            listener = self._listeners.get(engine.url)
+            listener = self._listeners.get(_name(engine))
             if listener is not None and listener.pid == os.getpid():
                 return
             listener = _Listener(self, engine)
-            self._listeners[engine.url] = listener
+            self._listeners[_name(engine)] = listener
         listener.thread.start()
 
     def _gone(self, listener: _Listener) -> None:
@@ -296,46 +307,67 @@ class PushedVersions:
 
 
 _all: list[PushedVersions] = []
+_names: weakref.WeakKeyDictionary[sa.Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _name(engine: sa.Engine) -> str:
+    """The engine's database as a string, remembered per engine (a URL renders itself to hash:
+    a twentieth of a hit's time)."""
+    name = _names.get(engine)
+    if name is None:
+        name = _names[engine] = engine.url.render_as_string(hide_password=True)
+    return name
 
 
 class _WriteMark:
-    """Eight bytes in shared memory (/dev/shm) per database that every write transaction on
-    this host changes when it ends; a process whose mark differs from the one it last saw drops
-    its maps. So a request that starts after another request's change was answered (by any
-    process of this host: the web workers, the outbox worker, a command) never needs the
-    notification, whose delivery is a little later than the commit."""
+    """Eight bytes in shared memory that every commit on this host changes for its database; a
+    process whose mark differs from the one it last saw drops its maps. So a request that starts
+    after another request's change was answered (by any process of this host: the web workers,
+    the outbox worker, a command) never waits for the notification, which arrives a little
+    after the commit. One file per user (/dev/shm/motesplats-writes-UID, 4 KiB): a database's
+    mark is one of its 512 slots, by a hash of its URL; two databases that share a slot only
+    drop each other's maps more often."""
 
+    SLOTS = 512
+    _memory: mmap.mmap | None = None
     _marks: dict[str, _WriteMark | None] = {}
     _counter = itertools.count(1)
 
-    def __init__(self, path: str) -> None:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            if os.fstat(fd).st_size < 8:
-                os.ftruncate(fd, 8)
-            self.memory = mmap.mmap(fd, 8)
-        finally:
-            os.close(fd)
+    def __init__(self, offset: int) -> None:
+        self.start, self.end = offset, offset + 8
+
+    @classmethod
+    def _open(cls) -> mmap.mmap:
+        if cls._memory is None:
+            path = f"/dev/shm/motesplats-writes-{os.getuid()}"
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                if os.fstat(fd).st_size < cls.SLOTS * 8:
+                    os.ftruncate(fd, cls.SLOTS * 8)
+                cls._memory = mmap.mmap(fd, cls.SLOTS * 8)
+            finally:
+                os.close(fd)
+        return cls._memory
 
     @classmethod
     def of(cls, engine: sa.Engine) -> _WriteMark | None:
-        name = str(engine.url)
+        name = _name(engine)
         if name not in cls._marks:
-            digest = hashlib.sha256(name.encode()).hexdigest()[:20]
+            slot = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") % cls.SLOTS
             try:
-                cls._marks[name] = cls(f"/dev/shm/motesplats-writes-{digest}")
+                cls._open()
+                cls._marks[name] = cls(slot * 8)
             except OSError as err:  # no shared memory: the notifications alone tell
                 log.warning("no write mark in /dev/shm (%s)", err)
                 cls._marks[name] = None
         return cls._marks[name]
 
     def read(self) -> bytes:
-        return self.memory[:8]
+        return self._memory[self.start : self.end]  # type: ignore[index]
 
     def change(self) -> None:
-        self.memory[:8] = struct.pack(
-            "II", os.getpid() & 0xFFFFFFFF, next(self._counter) & 0xFFFFFFFF
-        )
+        mark = struct.pack("II", os.getpid() & 0xFFFFFFFF, next(self._counter) & 0xFFFFFFFF)
+        self._memory[self.start : self.end] = mark  # type: ignore[index]
 
 
 def written(engine: sa.Engine) -> None:

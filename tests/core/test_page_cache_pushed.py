@@ -241,7 +241,7 @@ def test_a_commit_drops_the_maps(pushed, make_event, organiser):
     event = make_event()
     listening()
     assert queries.event_page_version(event.slug) == queries.event_page_version(event.slug)
-    listener = queries._PUSHED._listeners[db.engine.url]
+    listener = queries._PUSHED._listeners[pushed_versions._name(db.engine)]
     assert event.slug in listener.versions
     update_event(organiser, event, {"title": "Ändrad"})
     assert event.slug not in listener.versions or listener.versions[event.slug] == event.version
