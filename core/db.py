@@ -175,9 +175,7 @@ def _drop_held(engine: sa.Engine) -> None:
             connection.close()
 
 
-def read_now(statement: sa.Executable, params: dict | None = None) -> sa.Result:
-    """Run a small read on a connection this thread keeps for it, in autocommit (no pool
-    checkout, no BEGIN or ROLLBACK); it sees what is committed now."""
+def _held_connection() -> tuple[tuple[int, int], sa.Connection]:
     engine = db.engine
     key = (id(engine), threading.get_ident())
     connection = _held.get(key)
@@ -187,13 +185,47 @@ def read_now(statement: sa.Executable, params: dict | None = None) -> sa.Result:
             sa.event.listen(engine, "engine_disposed", _drop_held)
         with _held_lock:
             _held[key] = connection
+    return key, connection
+
+
+def _forget_held(key: tuple[int, int], connection: sa.Connection) -> None:
+    with _held_lock:
+        _held.pop(key, None)
+    with contextlib.suppress(Exception):
+        connection.invalidate()
+    with contextlib.suppress(Exception):
+        connection.close()
+
+
+def read_now(statement: sa.Executable, params: dict | None = None) -> sa.Result:
+    """Run a small read on a connection this thread keeps for it, in autocommit (no pool
+    checkout, no BEGIN or ROLLBACK); it sees what is committed now."""
+    key, connection = _held_connection()
     try:
         return connection.execute(statement, params or {})
     except sa.exc.DBAPIError:
-        with _held_lock:
-            _held.pop(key, None)
-        with contextlib.suppress(Exception):
-            connection.close()
+        _forget_held(key, connection)
+        raise
+
+
+def read_row_now(statement: sa.Executable, postgresql: str, params: dict) -> tuple | None:
+    """read_now's first row; on PostgreSQL `postgresql` (the same query as text, with
+    psycopg's %(name)s placeholders) runs as a prepared statement on that connection's psycopg
+    connection itself: 22-26 µs of client CPU against 135-145 µs through SQLAlchemy's layers
+    (README, "The cached page on PostgreSQL")."""
+    if db.engine.dialect.name != "postgresql":
+        row = read_now(statement, params).first()
+        return tuple(row) if row is not None else None
+    key, connection = _held_connection()
+    try:
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(postgresql, params, prepare=True)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+    except Exception:
+        _forget_held(key, connection)
         raise
 
 

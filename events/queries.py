@@ -17,7 +17,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.audit import register_event_titles
-from core.db import db, read_now, utcnow
+from core.db import db, read_row_now, utcnow
 from core.errors import Forbidden, NotFound, ValidationError
 from core.i18n import current_language
 from core.models import Organiser
@@ -105,8 +105,17 @@ _LISTS_VERSION = sa.select(
 _PUSHED = PushedVersions("event_version", ("event_version_notify", "event_version_notify_truncate"))
 
 
+_PAGE_VERSION_SQL = "SELECT version FROM event WHERE slug = %(slug)s AND status <> 'draft'"
+_LISTS_VERSION_SQL = (
+    "SELECT coalesce(sum(version), 0), count(*),"
+    " coalesce(sum(CASE WHEN ends_at < %(now)s THEN 1 ELSE 0 END), 0)"
+    " FROM event WHERE status <> 'draft'"
+)
+
+
 def _read_page_version(slug: str) -> int | None:
-    return read_now(_PAGE_VERSION, {"slug": slug}).scalar()
+    row = read_row_now(_PAGE_VERSION, _PAGE_VERSION_SQL, {"slug": slug})
+    return None if row is None else row[0]
 
 
 def event_page_version(slug: str) -> int | None:
@@ -135,7 +144,8 @@ def public_lists_freshness() -> tuple[int, int, int]:
     events' versions (drafts are never listed and public events are never deleted, so it rises
     with every change of any of them, publishing included), how many there are and how many
     have ended (an event moves from / to /past)."""
-    row = read_now(_LISTS_VERSION, {"now": utcnow()}).one()
+    row = read_row_now(_LISTS_VERSION, _LISTS_VERSION_SQL, {"now": utcnow()})
+    assert row is not None  # an aggregate without GROUP BY always has its row
     return int(row[0]), int(row[1]), int(row[2])
 
 
