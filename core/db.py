@@ -186,10 +186,7 @@ def read_now(statement: sa.Executable, params: dict | None = None) -> sa.Result:
     try:
         return connection.execute(statement, params or {})
     except sa.exc.DBAPIError:
-        with _held_lock:
-            _held.pop((id(db.engine), threading.get_ident()), None)
-        with contextlib.suppress(Exception):
-            connection.close()
+        _forget_held(connection)
         raise
 
 
@@ -350,11 +347,40 @@ def read_together(statements: list[tuple[Prepared, Mapping[str, Any]]]) -> list[
     try:
         return run_together(connection, statements)
     except Exception:
-        key = (id(db.engine), threading.get_ident())
-        with _held_lock:
-            _held.pop(key, None)
-        with contextlib.suppress(Exception):
-            connection.close()
+        _forget_held(connection)
+        raise
+
+
+def _forget_held(connection: sa.Connection) -> None:
+    with _held_lock:
+        _held.pop((id(db.engine), threading.get_ident()), None)
+    with contextlib.suppress(Exception):
+        connection.invalidate()
+    with contextlib.suppress(Exception):
+        connection.close()
+
+
+def read_row_now(statement: sa.Executable, postgresql: str, params: dict) -> tuple | None:
+    """read_now's first row; on PostgreSQL `postgresql` (the same query as text, with
+    psycopg's %(name)s placeholders) runs as a prepared statement on that connection's psycopg
+    connection itself: 22-26 µs of client CPU against 135-145 µs through SQLAlchemy's layers
+    (README, "The cached page on PostgreSQL")."""
+    if db.engine.dialect.name != "postgresql":
+        row = read_now(statement, params).first()
+        return tuple(row) if row is not None else None
+    connection = held_connection()
+    try:
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            # What counts statements (the bench's X-Statements, the tests) sees this one too.
+            for listener in connection.dispatch.before_cursor_execute:
+                listener(connection, cursor, postgresql, params, None, False)
+            cursor.execute(postgresql, params, prepare=True)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+    except Exception:
+        _forget_held(connection)
         raise
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from core import page_cache
-from core.db import utcnow
+from core.db import db, utcnow
 from events import queries
 from events.services import cancel_event, update_event
 from participants import window as registration_window
@@ -65,13 +65,16 @@ def test_the_last_seat_going_shows_at_once(cached_client, make_event):
 
 
 def test_a_remembered_page_costs_one_small_query(cached_client, make_event):
+    """One on SQLite; on PostgreSQL none once the versions are pushed to the process
+    (test_page_cache_pushed.py), one until then."""
     app, client = cached_client
     event = make_event()
     url = f"/events/{event.slug}"
     page(client, url)
     with count_statements() as statements:
         page(client, url)
-    assert len(statements) == 1, statements
+    assert len(statements) <= 1 if db.engine.dialect.name == "postgresql" else len(statements) == 1
+    assert all("version" in statement for statement in statements)
 
 
 def test_the_page_changes_when_registration_closes(cached_client, make_event, monkeypatch):
