@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, Response, g, has_app_context
 
-from core.db import db, statement_hooks
+from core.db import db
 
 
 def init_app(app: Flask) -> None:
@@ -24,7 +24,6 @@ def init_app(app: Flask) -> None:
 
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute", count)
-    statement_hooks.append(count)  # core.db.Prepared runs on the cursor itself
 
     @app.after_request
     def header(response: Response) -> Response:
