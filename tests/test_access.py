@@ -38,8 +38,10 @@ field in Family; a new parameter (say <organiser_id>): a field in Family filled 
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
+import zipfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -617,9 +619,18 @@ def _call(app: Flask, caller: Caller, rule: Rule, method: str, family: Family, w
     return url, caller.client.open(url, **kwargs)
 
 
+def _text(response: Any) -> str:
+    """The body as a person would read it: a spreadsheet (XLSX, a zip) by its XML parts."""
+    data = response.get_data()
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            return "".join(book.read(n).decode("utf-8", "replace") for n in book.namelist())
+    return data.decode("utf-8", "replace")
+
+
 def _refused(response: Any, family: Family) -> bool:
     """401, 403 or 404, or a redirect to the sign-in page; and nothing of the registrant."""
-    if family.email in response.get_data(as_text=True):
+    if family.email in _text(response):
         return False
     if response.status_code in (401, 403, 404):
         return True
@@ -642,7 +653,7 @@ def _shows_a(response: Any, a: Family) -> bool:
     """Whether an organiser's own list or report shows A's registrant or A's material (kept
     for A's registrants). A's title may show: the event is published, and the shared register of
     organisations lists the events their people came to."""
-    body = response.get_data(as_text=True)
+    body = _text(response)
     return any(text in body for text in (a.email, a.material_title))
 
 
