@@ -198,6 +198,7 @@ def read_now(statement: sa.Executable, params: dict | None = None) -> sa.Result:
 # results converted by the same type processors, and run on the DBAPI cursor of a SQLAlchemy
 # connection, inside whatever transaction that connection holds.
 
+
 class Prepared:
     """A Core statement (no expanding IN) compiled once per dialect, run on a connection's
     cursor; rows come back as named tuples of the returned columns. Give every parameter the
