@@ -79,8 +79,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import materials.models  # noqa: F401
     import outreach.models  # noqa: F401
     import outreach.reach  # noqa: F401  (listens to organisations_merged)
+    import participants.event_changes  # noqa: F401  (listens to events' signals)
     import participants.models  # noqa: F401
-    import participants.services  # noqa: F401  (listens to events' signals)
     import privacy.models  # noqa: F401
     import surveys.adoption  # noqa: F401  (keeps the adoption answers' counts as they are flushed)
     import surveys.models  # noqa: F401

@@ -24,13 +24,6 @@ from core.errors import Conflict, ValidationError
 from core.outbox import outbox_insert
 from events.models import Event
 from events.records import EventRecord, column_values
-from events.services import (
-    change_audience,
-    event_cancelled,
-    event_rescheduled,
-    groups_admitted,
-    seats_added,
-)
 from participants import emails
 from participants.models import (
     ACTIVE,
@@ -41,7 +34,6 @@ from participants.models import (
 )
 from participants.organisations import LIVE_ID, organisation_id_for_key
 from participants.parsing import RegistrationInput, parse_registration, parse_sessions
-from participants.queries import active_registrations, audience_counts
 from participants.seats import (
     FULL_MESSAGES,
     apply,
@@ -50,7 +42,6 @@ from participants.seats import (
     lock_event,
     lock_seats,
     promote_from_waitlist,
-    recount_groups,
     shift,
     taken_seats,
     waitlist_position,
@@ -460,49 +451,3 @@ def may_change_sessions(registration: Registration) -> bool:
         and registration.status != "cancelled"
         and registration_state(event) not in ("started", "cancelled")
     )
-
-
-# --- reacting to changes of the event ----------------------------------------------------------
-
-
-@event_rescheduled.connect
-def _tell_of_change(
-    event: Event,
-    before: Mapping[str, Any] | None = None,
-    agenda_before: list[dict[str, Any]] | None = None,
-    **_: Any,
-) -> None:
-    previous: dict[str, dict[str, Any] | None] = {}  # by language: the sessions' titles differ
-    for registration in active_registrations(event):
-        language = registration.language
-        if language not in previous:
-            previous[language] = emails.previous_facts(event, before, agenda_before, language)
-        emails.event_changed(registration, previous[language])
-
-
-@change_audience.connect
-def _count_audience(event: Event, **_: Any) -> dict[str, Any]:
-    """Who a change of the event's time or place would email (events.changes.change_preview):
-    the active registrations by status and by language, counted in one query."""
-    return audience_counts(event)
-
-
-@event_cancelled.connect
-def _tell_of_cancellation(event: Event) -> None:
-    for registration in active_registrations(event):
-        emails.event_cancelled(registration)
-
-
-@groups_admitted.connect
-def _count_admitted_groups(event: Event, codes: list[str]) -> None:
-    # Confirmed people of a group the event did not admit until now (added by an organiser)
-    # hold seats its new row must count. update_event() holds the write transaction.
-    lock_event(event.id)
-    recount_groups(event, codes)
-
-
-@seats_added.connect
-def _promote_after_raise(event: Event) -> None:
-    # update_event() already holds a write transaction on the event row.
-    lock_event(event.id)
-    promote_from_waitlist(event)
