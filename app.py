@@ -21,7 +21,7 @@ from core import (
     statements,
     urls,
 )
-from core.db import db, include_name, install_sqlite_recipe
+from core.db import db, include_name, install_postgresql_liveness, install_sqlite_recipe
 from core.extensions import babel, csrf, limiter, login_manager, mail, migrate
 from core.settings import load_config
 
@@ -45,6 +45,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             install_sqlite_recipe(db.engine, app.config["SQLITE_WAL_CHECKPOINT_PAGES"])
+        elif db.engine.dialect.driver == "psycopg":
+            install_postgresql_liveness(db.engine)
     migrate.init_app(
         app,
         db,

@@ -100,7 +100,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    if not url.startswith("sqlite"):  # a server may drop idle connections; a file cannot
+    if not url.startswith("sqlite") and "+psycopg" not in url:
+        # a server may drop idle connections (a file cannot); with psycopg the checkout looks
+        # without a round trip (core.db.install_postgresql_liveness)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
 
     production = os.environ.get("MOTESPLATS_ENV") == "production"

@@ -86,12 +86,11 @@ _GROUP_SEATS = Prepared(
         EventTargetGroup.__table__.c.code == sa.bindparam("p_code"),
     )
 )
-_SESSION_SEATS = (
+# All of the event's sessions (a handful), the chosen ones picked in Python: a Prepared statement
+# has no expanding IN, and so it goes to the server with the lock.
+_SESSION_SEATS = Prepared(
     sa.select(Session.__table__)
-    .where(
-        Session.__table__.c.event_id == sa.bindparam("p_event"),
-        Session.__table__.c.id.in_(sa.bindparam("p_ids", expanding=True)),
-    )
+    .where(Session.__table__.c.event_id == sa.bindparam("p_event"))
     .order_by(Session.__table__.c.starts_at, Session.__table__.c.id)
 )
 
@@ -100,13 +99,20 @@ def lock_seats(before: Mapping[str, Any], target_group: str, session_ids: list[i
     """lock_event() without the ORM, for one registration of the event whose columns were
     `before` (events.records.column_values, read before the lock): the
     lock and what decides a seat in one UPDATE ... RETURNING (the whole row again only when an
-    organiser changed the event meanwhile), then the kept counts of this target group and
-    these sessions (a statement after the lock, so on PostgreSQL it sees the last holder's
-    commit). The record's target_groups and sessions are only those (the group's row is
+    organiser changed the event meanwhile), with the kept counts of this target group and
+    these sessions read after it, in the same round trip. The record's target_groups and sessions are only those (the group's row is
     missing when the event has none for it). NotFound when the event is gone."""
     connection = db.session.connection()
     event_id = before["id"]
-    locked = _LOCK.run(connection, {"p_event": event_id})
+    reads: list[tuple[Prepared, dict[str, Any]]] = [
+        (_LOCK, {"p_event": event_id}),
+        (_GROUP_SEATS, {"p_event": event_id, "p_code": target_group}),
+    ]
+    if session_ids:
+        reads.append((_SESSION_SEATS, {"p_event": event_id}))
+    # One round trip on PostgreSQL; the reads run after the lock is taken, each with a snapshot
+    # of its own, so they see the last holder's commit.
+    locked, groups, *agenda = run_together(connection, reads)
     if not locked:
         raise NotFound(_l("There is no such event."))
     row = locked[0]._asdict()
@@ -114,12 +120,8 @@ def lock_seats(before: Mapping[str, Any], target_group: str, session_ids: list[i
         row = {**before, **row}
     else:
         row = _EVENT_ROW.run(connection, {"p_event": event_id})[0]._asdict()
-    groups = _GROUP_SEATS.run(connection, {"p_event": event_id, "p_code": target_group})
-    sessions = (
-        connection.execute(_SESSION_SEATS, {"p_event": event_id, "p_ids": session_ids}).all()
-        if session_ids
-        else []
-    )
+    chosen = set(session_ids)
+    sessions = [s for s in agenda[0] if s.id in chosen] if agenda else []
     return EventRecord(row, groups, sessions)
 
 

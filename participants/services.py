@@ -285,6 +285,7 @@ def register(
                         *counts,
                         outbox_insert(**emails.confirmed_message(registered)),
                     ],
+                    commit=not by_organiser,  # the audit entry below goes in the transaction
                 )
             else:
                 # the waiting list is first come, first served by id: a waitlisted row takes
