@@ -38,6 +38,13 @@ _SESSIONS = Prepared(
 )
 
 
+# What other features' parts of the public event page read, sent with the event's own three
+# statements (materials/event_list.py adds the page's list of materials): name -> a Prepared
+# statement of the slug. public_event_record(slug, page=True) runs them and keeps their rows in
+# record.page_rows[name].
+PAGE_READS: dict[str, Prepared] = {}
+
+
 class SessionRecord:
     """A session's columns as attributes, and its `event` (for the event's language)."""
 
@@ -56,12 +63,13 @@ class EventRecord:
     (``group.code``), `sessions` as SessionRecords (or the model's Sessions when given them)
     and the model's own small properties."""
 
-    __slots__ = ("_values", "target_groups", "sessions")
+    __slots__ = ("_values", "target_groups", "sessions", "page_rows")
 
     def __init__(
         self, values: Mapping[str, Any], target_groups: Sequence[Any], sessions: Sequence[Any]
     ) -> None:
         self._values = dict(values)
+        self.page_rows: dict[str, list[Any]] = {}
         self.target_groups = list(target_groups)
         # rows (sa.Row, or a core.db.Prepared's named tuples) become SessionRecords
         self.sessions = [
@@ -94,13 +102,18 @@ def column_values(event: Event | EventRecord) -> dict[str, Any]:
     return {name: getattr(event, name) for name in _COLUMNS}
 
 
-def public_event_record(slug: str) -> EventRecord:
+def public_event_record(slug: str, *, page: bool = False) -> EventRecord:
     """The published or cancelled event with this slug, as a record; NotFound for none and for a
-    draft (drafts do not exist for the public)."""
+    draft (drafts do not exist for the public). page=True also runs PAGE_READS, in the same
+    round trip on PostgreSQL."""
     params = {"slug": slug}
-    rows, groups, sessions = read_together(
+    extra = list(PAGE_READS.items()) if page else []
+    rows, groups, sessions, *more = read_together(
         [(_BY_SLUG, params), (_GROUPS, params), (_SESSIONS, params)]
+        + [(statement, params) for _name, statement in extra]
     )
     if not rows or rows[0].status == "draft":
         raise NotFound(_l("There is no such event."))
-    return EventRecord(rows[0]._asdict(), groups, sessions)
+    record = EventRecord(rows[0]._asdict(), groups, sessions)
+    record.page_rows = {name: found for (name, _), found in zip(extra, more, strict=True)}
+    return record

@@ -80,7 +80,8 @@ def past() -> ResponseReturnValue:
 @bp.route("/events/<slug>")
 @cached_for_visitors(queries.event_page_version)
 def detail(slug: str) -> ResponseReturnValue:
-    event = public_event_record(slug)  # one round trip on the autocommit connection
+    # one round trip on the autocommit connection, the page's list of materials with it
+    event = public_event_record(slug, page=True)
     changes_at(queries.next_moment(event))  # registration opens or closes, the event starts
     description = content.localized(event, "description")
     return render_template(

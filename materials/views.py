@@ -52,7 +52,7 @@ def event_materials(event: Any) -> list[MaterialRecord]:
     statement (materials/event_list.py)."""
     cache = g.setdefault("event_materials", {})
     if event.id not in cache:
-        cache[event.id] = public_event_materials(event.id)
+        cache[event.id] = public_event_materials(event)
     return cache[event.id]
 
 
