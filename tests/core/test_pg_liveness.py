@@ -68,7 +68,7 @@ def test_checkout_sends_nothing_to_the_server(postgresql):
             # in autocommit, so that returning it to the pool sends no ROLLBACK
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as first:
                 pid = first.exec_driver_sql("SELECT pg_backend_pid() AS last_one").scalar()
-            with db.engine.connect() as connection:  # checked out again, nothing sent yet
+            with db.engine.connect():  # checked out again, nothing sent yet
                 with other.connect() as watcher:
                     last = watcher.exec_driver_sql(
                         f"SELECT query FROM pg_stat_activity WHERE pid = {pid}"
