@@ -101,7 +101,8 @@ def lock_seats(before: Mapping[str, Any], target_group: str, session_ids: list[i
     lock and what decides a seat in one UPDATE ... RETURNING (the whole row again only when an
     organiser changed the event meanwhile), with the kept counts of this target group and
     these sessions read after it, in the same round trip. The record's target_groups and
-    sessions are only those (the group's row is missing when the event has none for it). NotFound when the event is gone."""
+    sessions are only those (the group's row is missing when the event has none for it).
+    NotFound when the event is gone."""
     connection = db.session.connection()
     event_id = before["id"]
     reads: list[tuple[Prepared, dict[str, Any]]] = [
