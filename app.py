@@ -21,6 +21,7 @@ from core import (
     statements,
     urls,
 )
+from core.cookie_session import CookieSessions
 from core.db import db, include_name, install_postgresql_liveness, install_sqlite_recipe
 from core.extensions import babel, csrf, limiter, login_manager, mail, migrate
 from core.settings import load_config
@@ -55,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         render_as_batch=True,
         include_name=include_name,
     )
+    app.session_interface = CookieSessions()
     login_manager.init_app(app)
     login_manager.login_view = "core.login"
     login_manager.login_message = None
