@@ -74,7 +74,11 @@ _DECIDING = (
 _LOCK = Prepared(
     sa.update(Event.__table__)
     .where(Event.__table__.c.id == sa.bindparam("p_event"))
-    .values(version=Event.__table__.c.version + 1, updated_at=Event.__table__.c.updated_at)
+    .values(
+        version=Event.__table__.c.version + 1,
+        updated_at=Event.__table__.c.updated_at,
+        confirmed_count=Event.__table__.c.confirmed_count + sa.bindparam("p_seat"),
+    )
     .returning(*(Event.__table__.c[name] for name in _DECIDING))
 )
 _EVENT_ROW = Prepared(
@@ -95,18 +99,25 @@ _SESSION_SEATS = Prepared(
 )
 
 
-def lock_seats(before: Mapping[str, Any], target_group: str, session_ids: list[int]) -> EventRecord:
+def lock_seats(
+    before: Mapping[str, Any], target_group: str, session_ids: list[int], *, seat: int = 0
+) -> EventRecord:
     """lock_event() without the ORM, for one registration of the event whose columns were
     `before` (events.records.column_values, read before the lock): the
     lock and what decides a seat in one UPDATE ... RETURNING (the whole row again only when an
     organiser changed the event meanwhile), with the kept counts of this target group and
     these sessions read after it, in the same round trip. The record's target_groups and
     sessions are only those (the group's row is missing when the event has none for it).
-    NotFound when the event is gone."""
+    NotFound when the event is gone.
+
+    The same UPDATE adds `seat` to the event's count: a registration that will most often be
+    confirmed changes the event row once, not twice. The record shows the count before it; a
+    caller whose decision is the waiting list takes the seat back (write_counts(id, -seat)) in
+    the same transaction."""
     connection = db.session.connection()
     event_id = before["id"]
     reads: list[tuple[Prepared, dict[str, Any]]] = [
-        (_LOCK, {"p_event": event_id}),
+        (_LOCK, {"p_event": event_id, "p_seat": seat}),
         (_GROUP_SEATS, {"p_event": event_id, "p_code": target_group}),
     ]
     if session_ids:
@@ -121,6 +132,7 @@ def lock_seats(before: Mapping[str, Any], target_group: str, session_ids: list[i
         row = {**before, **row}
     else:
         row = _EVENT_ROW.run(connection, {"p_event": event_id})[0]._asdict()
+    row["confirmed_count"] -= seat
     chosen = set(session_ids)
     sessions = [s for s in agenda[0] if s.id in chosen] if agenda else []
     return EventRecord(row, groups, sessions)
@@ -185,12 +197,15 @@ def count_statements(
     seats: int = 0,
     groups: Mapping[str, int] | None = None,
     sessions: Mapping[int, int] | None = None,
+    *,
+    event_row: bool = True,
 ) -> list[tuple[Prepared, dict[str, Any]]]:
     """write_counts()'s statements, not run (for a caller that sends them with others,
-    core.db.run_together): the event row's always, one per changed group and session."""
-    statements: list[tuple[Prepared, dict[str, Any]]] = [
-        (_EVENT_COUNT, {"p_event": event_id, "p_delta": seats})
-    ]
+    core.db.run_together): the event row's (unless event_row=False: the registration's lock
+    counted it), one per changed group and session."""
+    statements: list[tuple[Prepared, dict[str, Any]]] = (
+        [(_EVENT_COUNT, {"p_event": event_id, "p_delta": seats})] if event_row else []
+    )
     for key, deltas in (("code", groups or {}), ("id", sessions or {})):
         for row_key, delta in sorted(deltas.items()):  # one order: rows are locked in it
             if delta:

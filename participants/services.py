@@ -195,15 +195,16 @@ def register(
 
     Only what decides a seat runs under the event's lock. Before it: parsing, the
     organisation (looked up, or inserted in a transaction of its own) and the check for an
-    address already registered. Under it: the lock with the event's row, the kept counts of
-    the person's group and sessions, the decision, the inserts, the counts changed, the outbox
-    row, the commit; each a core.db.Prepared statement run on the driver's cursor. The reads
-    before the lock run in autocommit on the thread's own connection (no BEGIN or COMMIT). On
-    PostgreSQL the event and its agenda are read in one round trip, the new id is taken with
-    the look-ups, and a confirmed registration's row, sessions, counts and outbox row go in one
-    pipeline under the lock (a waitlisted row takes its id under the lock: the waiting list
-    goes by id). The unique index on active addresses catches a twin that got in between the
-    check and the lock."""
+    address already registered. Under it: the lock with the event's row (whose UPDATE also
+    counts the event's seat, given back when the decision is the waiting list), the kept
+    counts of the person's group and sessions, the decision, the inserts, the counts changed,
+    the outbox row, the commit; each a core.db.Prepared statement run on the driver's cursor.
+    The reads before the lock run in autocommit on the thread's own connection (no BEGIN or
+    COMMIT). On PostgreSQL the event and its agenda are read in one round trip, the new id is
+    taken with the look-ups, the lock and the counts go in one round trip, and a confirmed
+    registration's row, sessions, counts, outbox row and COMMIT in another (a waitlisted row
+    takes its id under the lock: the waiting list goes by id). The unique index on active
+    addresses catches a twin that got in between the check and the lock."""
     # A closed form says so before it asks for any field to be corrected.
     if event.status == "cancelled":
         raise EventCancelled(STATE_MESSAGES["cancelled"])
@@ -220,7 +221,8 @@ def register(
         organisation_id = _add_organisation(parsed)
     before = column_values(event)  # read now: write_transaction() expires loaded objects
     with write_transaction():
-        locked = lock_seats(before, parsed.target_group, parsed.session_ids)
+        # the event's seat is counted by the lock itself, and given back below if need be
+        locked = lock_seats(before, parsed.target_group, parsed.session_ids, seat=1)
         if locked.status == "cancelled":
             raise EventCancelled(STATE_MESSAGES["cancelled"])
         if not by_organiser:
@@ -266,11 +268,12 @@ def register(
                 for i in parsed.session_ids
             ]
 
-        counts = count_statements(
+        counts = count_statements(  # the group's and the sessions'; the event's is taken
             event_id,
             +1,
             {parsed.target_group: +1} if locked.target_groups else {},
             {session_id: +1 for session_id in parsed.session_ids},
+            event_row=False,
         )
         try:
             if new_id is not None and status == "confirmed":
@@ -294,7 +297,10 @@ def register(
                 registered = registered_as(registration_id)
                 run_together(
                     connection,
-                    [*chosen_sessions(registration_id), *(counts if status == "confirmed" else [])],
+                    [
+                        *chosen_sessions(registration_id),
+                        *(counts if status == "confirmed" else count_statements(event_id, -1)),
+                    ],
                 )
                 if status == "confirmed":
                     emails.confirmed(registered)
