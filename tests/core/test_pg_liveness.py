@@ -19,7 +19,10 @@ def backend_pid() -> int:
 
 
 def terminate(pid: int) -> None:
-    other = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    # autocommit: within one transaction pg_stat_activity keeps showing its first snapshot
+    other = sa.create_engine(
+        db.engine.url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+    )
     try:
         with other.connect() as connection:
             assert connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})").scalar()
