@@ -8,6 +8,7 @@ import os
 from core.db import db
 from materials.models import Material
 from tests.materials.helpers import HTML, PDF, docx
+from tests.statements import count_statements
 
 
 def _form(**overrides):
@@ -127,6 +128,18 @@ def test_the_event_page_lists_its_public_materials(client, make_event, make_mate
                   audience={"kind": "registrants", "events": [event.slug]})  # fmt: skip
     page = client.get(f"/events/{event.slug}?lang=sv").get_data(as_text=True)
     assert "Bilder från workshoppen" in page and "Bara för anmälda" not in page
+
+
+def test_the_event_page_reads_its_materials_with_the_event(client, make_event, make_material):
+    """The page's four reads (the event, its groups, its sessions, its materials) are all it
+    sends, rendered afresh: they go to the server together (one round trip on PostgreSQL)."""
+    event = make_event()
+    make_material(title="Bilder från workshoppen", events=[event.slug])
+    with count_statements() as statements:
+        page = client.get(f"/events/{event.slug}?lang=sv").get_data(as_text=True)
+    assert "Bilder från workshoppen" in page
+    assert len(statements) == 4, statements
+    assert "material" in statements[3] and "slug" in statements[3]
 
 
 def test_each_session_lists_its_own_materials(client, make_event, make_material):
