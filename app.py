@@ -22,8 +22,9 @@ from core import (
     urls,
 )
 from core.cookie_session import CookieSessions
-from core.db import db, include_name, install_postgresql_liveness, install_sqlite_recipe
+from core.db import db, include_name, install_sqlite_recipe
 from core.extensions import babel, csrf, limiter, login_manager, mail, migrate
+from core.pg_liveness import install_postgresql_liveness
 from core.settings import load_config
 
 

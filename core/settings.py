@@ -102,7 +102,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     if not url.startswith("sqlite") and "+psycopg" not in url:
         # a server may drop idle connections (a file cannot); with psycopg the checkout looks
-        # without a round trip (core.db.install_postgresql_liveness)
+        # without a round trip (core.pg_liveness)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
 
     production = os.environ.get("MOTESPLATS_ENV") == "production"

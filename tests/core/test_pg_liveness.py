@@ -1,5 +1,5 @@
 """On PostgreSQL a pooled connection is checked at checkout without a round trip (the socket and
-libpq's status, core.db.install_postgresql_liveness): one the server closed is replaced before
+libpq's status, core.pg_liveness): one the server closed is replaced before
 a request uses it, so a restart or a terminated backend costs no failed request."""
 
 from __future__ import annotations
