@@ -42,6 +42,8 @@ def _models(reply: Reply) -> tuple[type[BaseModel], ...]:
 
 
 def _response(status: int, reply: Reply) -> dict[str, Any]:
+    if not reply.content:
+        return {"description": reply.description}
     # An error answer with the shared description is a reference to the shared response.
     if reply.model is None and reply.schema is None and status in ERROR_RESPONSES:
         name, description, _code = ERROR_RESPONSES[status]

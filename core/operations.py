@@ -53,6 +53,7 @@ class Reply:
     model: type[BaseModel] | tuple[type[BaseModel], ...] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     schema: dict[str, Any] | None = None  # a raw JSON Schema instead of a model
+    content: bool = True  # False: an answer the app does not write (no body is documented)
 
 
 @dataclass
@@ -88,6 +89,15 @@ ERROR_RESPONSES: dict[int, tuple[str, str, str]] = {
 }  # fmt: skip
 
 
+# Any operation: the HTTP server in front of the app (gunicorn, at most 8,190 bytes; nginx's
+# large_client_header_buffers) refuses a longer request line itself, in its own words.
+TOO_LONG_REQUEST_LINE = Reply(
+    "The request line (path and query) is longer than the HTTP server takes; it answers "
+    "before the app, with a body of its own.",
+    content=False,
+)
+
+
 def describe_path_parameter(name: str, description: str, **schema: Any) -> None:
     PATH_PARAMETERS[name] = {"description": description, "schema": schema}
 
@@ -107,7 +117,8 @@ def operation(
     """Declare an API view (see the module's docstring). responses: the answers this view
     gives itself; a string is an Error answer with that description. The errors the
     declaration implies are added: 400 (an unreadable address) and 503 (the database is away)
-    for every view, 413 and 422 for a body, 422 for a query, 401 for a token."""
+    for every view, 413 and 422 for a body, 422 for a query, 401 for a token; and 414, the
+    HTTP server's answer to a request line too long for it."""
     documented: dict[int, Reply] = {
         status: Reply(item) if isinstance(item, str) else item for status, item in responses.items()
     }
@@ -120,6 +131,7 @@ def operation(
         implied.append(401)
     for status in implied:
         documented.setdefault(status, Reply(ERROR_RESPONSES[status][1]))
+    documented.setdefault(414, TOO_LONG_REQUEST_LINE)
     spec = Operation(
         operation_id,
         summary,
