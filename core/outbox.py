@@ -28,13 +28,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.db import Prepared, db, utcnow
+from core.db import db, utcnow
 from core.mail_delivery import (
     PERMANENT_FAILURES,
     PermanentFailure,
 )
 from core.mail_render import RenderedMail, RenderError, attachment_row, render_message
 from core.models import OutboxMessage
+from core.prepared import Prepared
 
 __all__ = [
     "PERMANENT_FAILURES",
@@ -96,7 +97,7 @@ def outbox_insert(
     registration_id: int | None = None,
 ) -> tuple[Prepared, dict[str, Any]]:
     """queue_email()'s INSERT and its parameters, not run: for a caller that sends it together
-    with its other statements (core.db.run_together), in its own transaction."""
+    with its other statements (core.prepared.run_together), in its own transaction."""
     now = utcnow()
     return _INSERT, {
         "recipient": recipient.strip(),

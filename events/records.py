@@ -17,8 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from core.db import Prepared, read_together
+from core.db import read_together
 from core.errors import NotFound
+from core.prepared import Prepared
 from events.models import Event, EventTargetGroup, Session
 
 _event = Event.__table__
@@ -71,7 +72,7 @@ class EventRecord:
         self._values = dict(values)
         self.page_rows: dict[str, list[Any]] = {}
         self.target_groups = list(target_groups)
-        # rows (sa.Row, or a core.db.Prepared's named tuples) become SessionRecords
+        # rows (sa.Row, or a core.prepared.Prepared's named tuples) become SessionRecords
         self.sessions = [
             SessionRecord(s, self) if isinstance(s, sa.Row | tuple) else s for s in sessions
         ]

@@ -10,7 +10,8 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from core.db import Prepared, read_prepared
+from core.db import read_prepared
+from core.prepared import Prepared
 from events.models import Event
 from events.records import PAGE_READS
 from materials.models import Material, MaterialFile, MaterialLabel, material_event, material_session

@@ -25,8 +25,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.db import Prepared, db, run_together, write_transaction
+from core.db import db, write_transaction
 from core.errors import NotFound
+from core.prepared import Prepared, run_together
 from events.models import Event, EventTargetGroup, Session, bump_version
 from events.records import EventRecord
 from participants import emails
@@ -201,7 +202,7 @@ def count_statements(
     event_row: bool = True,
 ) -> list[tuple[Prepared, dict[str, Any]]]:
     """write_counts()'s statements, not run (for a caller that sends them with others,
-    core.db.run_together): the event row's (unless event_row=False: the registration's lock
+    core.prepared.run_together): the event row's (unless event_row=False: the registration's lock
     counted it), one per changed group and session."""
     statements: list[tuple[Prepared, dict[str, Any]]] = (
         [(_EVENT_COUNT, {"p_event": event_id, "p_delta": seats})] if event_row else []

@@ -19,9 +19,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import record
-from core.db import Prepared, db, read_prepared, run_together, utcnow, write_transaction
+from core.db import db, read_prepared, utcnow, write_transaction
 from core.errors import Conflict, ValidationError
 from core.outbox import outbox_insert
+from core.prepared import Prepared, run_together
 from events.models import Event
 from events.records import EventRecord, column_values
 from participants import emails
@@ -198,7 +199,7 @@ def register(
     address already registered. Under it: the lock with the event's row (whose UPDATE also
     counts the event's seat, given back when the decision is the waiting list), the kept
     counts of the person's group and sessions, the decision, the inserts, the counts changed,
-    the outbox row, the commit; each a core.db.Prepared statement run on the driver's cursor.
+    the outbox row, the commit; each a core.prepared.Prepared statement run on the driver's cursor.
     The reads before the lock run in autocommit on the thread's own connection (no BEGIN or
     COMMIT). On PostgreSQL the event and its agenda are read in one round trip, the new id is
     taken with the look-ups, the lock and the counts go in one round trip, and a confirmed
